@@ -21,6 +21,8 @@ from outboard.cli import (
     serve_cmd,
     verify_cmd,
 )
+from outboard.cli.output import err_console
+from outboard.core.errors import OutboardError
 
 app = typer.Typer(
     name="outboard",
@@ -49,5 +51,10 @@ for module in (init_cmd, import_cmd, leads_cmd, index_cmd, search_cmd, enrich_cm
     module.register(app)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    # Configuration problems and bad input end with one line that says what to fix, never a traceback.
+    try:
+        app(args=argv)
+    except OutboardError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, sessions, workspace-scoped access, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""`outboard demo`: the whole product on local servers, with sample data and simulated days."""

@@ -1,0 +1,1 @@
+"""Background jobs: definitions, progress rows, and the Huey runner."""

@@ -1,0 +1,1 @@
+"""Workspaces, users, invitations and API tokens."""
