@@ -16,7 +16,7 @@ from outboard.db.models import Event, Lead, Run, Sequence
 from outboard.db.session import clock_of
 
 
-def record(session: Session, workspace_id: int, kind: str, *, lead_id: int | None = None,
+def record(session: Session, workspace_id: int, kind: str, /, *, lead_id: int | None = None,
            subject: str | None = None, **data: Any) -> Event:
     event = Event(workspace_id=workspace_id, lead_id=lead_id, kind=kind, subject=subject, data=data,
                   occurred_at=clock_of(session).now())

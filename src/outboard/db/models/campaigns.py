@@ -110,4 +110,5 @@ class Step(IdMixin, Base):
     channel: Mapped[str] = mapped_column(String(20))
     delay_days: Mapped[int]
     condition: Mapped[str] = mapped_column(String(10), default=Condition.NO_REPLY.value)
+    intent: Mapped[str] = mapped_column(String(20), default="intro")  # what the step is for (core.plays)
     purpose: Mapped[str] = mapped_column(String(300), default="")

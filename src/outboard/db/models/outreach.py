@@ -85,6 +85,8 @@ class Message(IdMixin, Base):
         CheckConstraint(f"send_state IN ({_SEND})", name="send_state"),
         Index("ix_messages_smtp_message_id", "smtp_message_id"),
         Index("ix_messages_workspace_send", "workspace_id", "send_state"),
+        # Cap counting: what an account sent in a time range.
+        Index("ix_messages_account_sending_at", "sender_account_id", "sending_at"),
     )
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-26 19:11:12.284637
+Create Date: 2026-11-26 19:17:32.788775
 """
 
 from collections.abc import Sequence
@@ -26,9 +26,7 @@ def upgrade() -> None:
         "enrichment_cache",
         sa.Column("provider", sa.String(length=60), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
-        ),
+        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("fetched_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrichment_cache")),
@@ -40,9 +38,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=100), nullable=False),
         sa.Column("credit_budget", sa.Integer(), nullable=True),
         sa.Column(
-            "preferences",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "preferences", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,19 +52,12 @@ def upgrade() -> None:
         sa.Column("domain", sa.String(length=253), nullable=True),
         sa.Column("size", sa.Integer(), nullable=True),
         sa.Column("industry", sa.String(length=200), nullable=True),
-        sa.Column(
-            "facts",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("facts", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("is_sample", sa.Boolean(), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_companies_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_companies_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_companies")),
     )
@@ -94,10 +83,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint("role IN ('admin', 'member')", name=op.f("ck_invitations_role")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_invitations_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_invitations_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
@@ -110,19 +96,11 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
-        sa.Column(
-            "params",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("params", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=True),
         sa.Column("message", sa.String(length=500), nullable=False),
-        sa.Column(
-            "result",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("result", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("error", sa.String(length=2000), nullable=True),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -133,10 +111,7 @@ def upgrade() -> None:
             "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name=op.f("ck_jobs_state")
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_jobs_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_jobs_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
@@ -147,16 +122,11 @@ def upgrade() -> None:
         "plays",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column(
-            "spec", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
-        ),
+        sa.Column("spec", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_plays_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_plays_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plays")),
         sa.UniqueConstraint("workspace_id", "key", name=op.f("uq_plays_workspace_id")),
@@ -167,9 +137,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("play_key", sa.String(length=100), nullable=False),
         sa.Column(
-            "play_snapshot",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "play_snapshot", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -178,10 +146,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint("state IN ('draft', 'active', 'paused', 'completed')", name=op.f("ck_runs_state")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_runs_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_runs_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
@@ -195,20 +160,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("address", sa.String(length=320), nullable=False),
         sa.Column(
-            "connection",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "connection", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column(
-            "secrets",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "secrets", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
-        sa.Column(
-            "limits",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("limits", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=14), nullable=False),
         sa.Column("status_reason", sa.String(length=500), nullable=True),
@@ -217,9 +174,7 @@ def upgrade() -> None:
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint("kind IN ('email', 'linkedin')", name=op.f("ck_sender_accounts_kind")),
-        sa.CheckConstraint(
-            "status IN ('active', 'paused', 'disconnected')", name=op.f("ck_sender_accounts_status")
-        ),
+        sa.CheckConstraint("status IN ('active', 'paused', 'disconnected')", name=op.f("ck_sender_accounts_status")),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
@@ -236,9 +191,7 @@ def upgrade() -> None:
         "strategy_profiles",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
-        ),
+        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -259,9 +212,7 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=300), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('email', 'domain', 'linkedin', 'name_domain')", name=op.f("ck_suppressions_kind")
-        ),
+        sa.CheckConstraint("kind IN ('email', 'domain', 'linkedin', 'name_domain')", name=op.f("ck_suppressions_kind")),
         sa.CheckConstraint(
             "reason IN ('blocklist', 'opt_out', 'hard_bounce', 'erasure', 'complaint')",
             name=op.f("ck_suppressions_reason"),
@@ -311,10 +262,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint("role IN ('admin', 'member')", name=op.f("ck_users_role")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_users_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_users_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
@@ -327,11 +275,7 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=1000), nullable=False),
         sa.Column("secret", sa.String(length=500), nullable=False),
-        sa.Column(
-            "events",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("events", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -361,10 +305,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_api_tokens_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_api_tokens_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
@@ -395,9 +336,7 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column(
-            "profile",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "profile", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("stage", sa.String(length=30), nullable=False),
         sa.Column("stop_reason", sa.String(length=20), nullable=True),
@@ -420,10 +359,7 @@ def upgrade() -> None:
             ["company_id"], ["companies.id"], name=op.f("fk_leads_company_id_companies"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_leads_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_leads_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
@@ -478,19 +414,13 @@ def upgrade() -> None:
         sa.Column("stop_colleagues_on_reply", sa.Boolean(), nullable=False),
         sa.Column("allow_risky_emails", sa.Boolean(), nullable=False),
         sa.Column(
-            "schedule",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "schedule", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("launched_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "state IN ('draft', 'active', 'paused', 'completed')", name=op.f("ck_sequences_state")
-        ),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.id"], name=op.f("fk_sequences_run_id_runs"), ondelete="CASCADE"
-        ),
+        sa.CheckConstraint("state IN ('draft', 'active', 'paused', 'completed')", name=op.f("ck_sequences_state")),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_sequences_run_id_runs"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["strategy_profile_id"],
             ["strategy_profiles.id"],
@@ -498,10 +428,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_sequences_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_sequences_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sequences")),
     )
@@ -514,17 +441,11 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column(
-            "query",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("query", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=True),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('search', 'clue', 'import', 'manual')", name=op.f("ck_source_groups_kind")
-        ),
+        sa.CheckConstraint("kind IN ('search', 'clue', 'import', 'manual')", name=op.f("ck_source_groups_kind")),
         sa.ForeignKeyConstraint(
             ["job_id"], ["jobs.id"], name=op.f("fk_source_groups_job_id_jobs"), ondelete="SET NULL"
         ),
@@ -542,9 +463,7 @@ def upgrade() -> None:
         sa.Column("endpoint_id", sa.Integer(), nullable=False),
         sa.Column("event_kind", sa.String(length=40), nullable=False),
         sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -552,9 +471,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=1000), nullable=True),
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "state IN ('pending', 'delivered', 'failed')", name=op.f("ck_webhook_deliveries_state")
-        ),
+        sa.CheckConstraint("state IN ('pending', 'delivered', 'failed')", name=op.f("ck_webhook_deliveries_state")),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoints.id"],
@@ -585,8 +502,7 @@ def upgrade() -> None:
         sa.Column("updated_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "state IN ('active', 'waiting', 'replied', 'completed', 'stopped')",
-            name=op.f("ck_enrollments_state"),
+            "state IN ('active', 'waiting', 'replied', 'completed', 'stopped')", name=op.f("ck_enrollments_state")
         ),
         sa.ForeignKeyConstraint(
             ["email_account_id"],
@@ -604,16 +520,10 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["sequence_id"],
-            ["sequences.id"],
-            name=op.f("fk_enrollments_sequence_id_sequences"),
-            ondelete="CASCADE",
+            ["sequence_id"], ["sequences.id"], name=op.f("fk_enrollments_sequence_id_sequences"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_enrollments_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_enrollments_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollments")),
         sa.UniqueConstraint("sequence_id", "lead_id", name=op.f("uq_enrollments_sequence_id")),
@@ -630,25 +540,16 @@ def upgrade() -> None:
 
     op.create_table(
         "events",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=60), nullable=False),
         sa.Column("subject", sa.String(length=60), nullable=True),
-        sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
-        ),
+        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("occurred_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_events_lead_id_leads"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["lead_id"], ["leads.id"], name=op.f("fk_events_lead_id_leads"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_events_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_events_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
@@ -729,11 +630,7 @@ def upgrade() -> None:
         "source_group_members",
         sa.Column("source_group_id", sa.Integer(), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "reason",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("reason", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("added_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_source_group_members_lead_id_leads"), ondelete="CASCADE"
@@ -756,6 +653,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("delay_days", sa.Integer(), nullable=False),
         sa.Column("condition", sa.String(length=10), nullable=False),
+        sa.Column("intent", sa.String(length=20), nullable=False),
         sa.Column("purpose", sa.String(length=300), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
@@ -781,9 +679,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=True),
         sa.Column("label", sa.String(length=30), nullable=True),
         sa.Column(
-            "classification",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "classification", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("classifier_version", sa.String(length=20), nullable=True),
         sa.Column("lead_id", sa.Integer(), nullable=True),
@@ -793,8 +689,7 @@ def upgrade() -> None:
         sa.Column("processed_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "state IN ('unprocessed', 'processed', 'ignored', 'failed')",
-            name=op.f("ck_inbound_messages_state"),
+            "state IN ('unprocessed', 'processed', 'ignored', 'failed')", name=op.f("ck_inbound_messages_state")
         ),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -833,15 +728,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("hooks", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column(
-            "hooks",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "findings",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
+            "findings", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
         ),
         sa.Column("generator", sa.String(length=60), nullable=False),
         sa.Column("prompt_version", sa.String(length=40), nullable=False),
@@ -858,8 +747,7 @@ def upgrade() -> None:
         sa.Column("updated_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "review_state IN ('draft', 'edited', 'approved', 'rejected')",
-            name=op.f("ck_messages_review_state"),
+            "review_state IN ('draft', 'edited', 'approved', 'rejected')", name=op.f("ck_messages_review_state")
         ),
         sa.CheckConstraint(
             "send_state IN ('scheduled', 'sending', 'sent', 'skipped', 'failed', 'reconcile')",
@@ -877,19 +765,15 @@ def upgrade() -> None:
             name=op.f("fk_messages_sender_account_id_sender_accounts"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(["step_id"], ["steps.id"], name=op.f("fk_messages_step_id_steps"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["step_id"], ["steps.id"], name=op.f("fk_messages_step_id_steps"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_messages_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_messages_workspace_id_workspaces"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
         sa.UniqueConstraint("enrollment_id", "step_id", name=op.f("uq_messages_enrollment_id")),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index("ix_messages_account_sending_at", ["sender_account_id", "sending_at"], unique=False)
         batch_op.create_index("ix_messages_smtp_message_id", ["smtp_message_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_step_id"), ["step_id"], unique=False)
         batch_op.create_index("ix_messages_workspace_send", ["workspace_id", "send_state"], unique=False)
@@ -907,8 +791,7 @@ def upgrade() -> None:
         sa.Column("completed_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "state IN ('open', 'done', 'accepted', 'replied', 'withdrawn')",
-            name=op.f("ck_linkedin_tasks_state"),
+            "state IN ('open', 'done', 'accepted', 'replied', 'withdrawn')", name=op.f("ck_linkedin_tasks_state")
         ),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -917,10 +800,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["message_id"],
-            ["messages.id"],
-            name=op.f("fk_linkedin_tasks_message_id_messages"),
-            ondelete="CASCADE",
+            ["message_id"], ["messages.id"], name=op.f("fk_linkedin_tasks_message_id_messages"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
@@ -944,10 +824,7 @@ def upgrade() -> None:
         sa.Column("created_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["message_id"],
-            ["messages.id"],
-            name=op.f("fk_message_revisions_message_id_messages"),
-            ondelete="CASCADE",
+            ["message_id"], ["messages.id"], name=op.f("fk_message_revisions_message_id_messages"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_message_revisions_user_id_users"), ondelete="SET NULL"
@@ -974,6 +851,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_workspace_send")
         batch_op.drop_index(batch_op.f("ix_messages_step_id"))
         batch_op.drop_index("ix_messages_smtp_message_id")
+        batch_op.drop_index("ix_messages_account_sending_at")
 
     op.drop_table("messages")
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
@@ -1002,9 +880,7 @@ def downgrade() -> None:
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enrollments_lead_id"))
         batch_op.drop_index(
-            "ix_enrollments_due",
-            postgresql_where=sa.text("state = 'active'"),
-            sqlite_where=sa.text("state = 'active'"),
+            "ix_enrollments_due", postgresql_where=sa.text("state = 'active'"), sqlite_where=sa.text("state = 'active'")
         )
 
     op.drop_table("enrollments")

@@ -1,0 +1,1 @@
+"""Local protocol servers on loopback (DNS, SMTP/MX) for tests, benchmarks and the offline demo."""

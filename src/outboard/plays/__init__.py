@@ -1,0 +1,1 @@
+"""Plays: the shipped play library (TOML data files) and a workspace's own plays."""

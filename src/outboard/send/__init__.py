@@ -1,0 +1,1 @@
+"""Send: runs, sequences, the scheduler, caps, and the email and LinkedIn channels."""

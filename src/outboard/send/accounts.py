@@ -1,0 +1,140 @@
+"""Sender accounts: adding them (secrets sealed), and reading their caps, schedule and connection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from outboard.core.errors import ValidationError
+from outboard.db.models import SenderAccount
+from outboard.db.scope import Scope
+from outboard.db.timeline import record
+from outboard.secrets import SecretBox
+from outboard.send.caps import EmailCaps, LinkedInCaps
+from outboard.send.channels.email_smtp import Security, SmtpSettings
+
+EMAIL_LIMIT_DEFAULTS: dict[str, Any] = {"daily_cap": 30, "ramp_up": True, "ramp_start": 20, "ramp_per_day": 2,
+                                        "min_gap_seconds": 120, "gap_jitter_seconds": 60}
+LINKEDIN_LIMIT_DEFAULTS: dict[str, Any] = {"daily_invites": 20, "weekly_invites": 100, "daily_messages": 50,
+                                           "pending_invites": 500, "min_gap_seconds": 60, "gap_jitter_seconds": 60,
+                                           "invite_withdraw_days": 21, "note_limit": 300}
+_INT_LIMITS = {"daily_cap", "ramp_start", "ramp_per_day", "min_gap_seconds", "gap_jitter_seconds", "daily_invites",
+               "weekly_invites", "daily_messages", "pending_invites", "invite_withdraw_days", "note_limit"}
+
+
+def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(field, "is not an IANA timezone such as Europe/Berlin", value=name) from None
+
+
+def _limits(defaults: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
+    merged = {**defaults, **(given or {})}
+    for key, value in merged.items():
+        if key not in defaults:
+            raise ValidationError(f"limits.{key}", f"unknown limit; known: {', '.join(defaults)}")
+        if key in _INT_LIMITS and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ValidationError(f"limits.{key}", "must be a whole number, 0 or more", value=value)
+    if "note_limit" in merged and merged["note_limit"] not in (200, 300):
+        raise ValidationError("limits.note_limit", "is 300 (premium) or 200 (free LinkedIn accounts)",
+                              value=merged["note_limit"])
+    return merged
+
+
+def add_email_account(session: Session, workspace_id: int, box: SecretBox, *, name: str, address: str,
+                      from_name: str, smtp_host: str, smtp_port: int = 587, smtp_security: str = "starttls",
+                      smtp_username: str | None = None, smtp_password: str | None = None,
+                      imap_host: str | None = None, imap_port: int = 993, imap_security: str = "tls",
+                      imap_username: str | None = None, imap_password: str | None = None,
+                      timezone: str = "UTC", limits: dict[str, Any] | None = None) -> SenderAccount:
+    if "@" not in address or "." not in address.rpartition("@")[2]:
+        raise ValidationError("address", "is not an email address", value=address)
+    if smtp_security not in {s.value for s in Security}:
+        raise ValidationError("smtp_security", "must be starttls, tls or none", value=smtp_security)
+    if not 0 < smtp_port < 65536:
+        raise ValidationError("smtp_port", "must be a TCP port", value=smtp_port)
+    check_timezone(timezone)
+    secrets = {}
+    if smtp_password:
+        secrets["smtp_password"] = box.seal(smtp_password)
+    if imap_password:
+        secrets["imap_password"] = box.seal(imap_password)
+    account = SenderAccount(
+        kind="email", name=name, address=address.strip().lower(), timezone=timezone, secrets=secrets,
+        connection={"from_name": from_name, "smtp_host": smtp_host, "smtp_port": smtp_port,
+                    "smtp_security": smtp_security, "smtp_username": smtp_username, "imap_host": imap_host,
+                    "imap_port": imap_port, "imap_security": imap_security,
+                    "imap_username": imap_username or smtp_username},
+        limits=_limits(EMAIL_LIMIT_DEFAULTS, limits),
+    )
+    Scope(session, workspace_id).add(account)
+    session.flush()
+    record(session, workspace_id, "account_added", subject=f"account:{account.id}", channel="email", address=address)
+    return account
+
+
+def add_linkedin_account(session: Session, workspace_id: int, box: SecretBox, *, name: str, profile_id: str,
+                         provider: str = "manual", api_base_url: str | None = None, api_key: str | None = None,
+                         account_ref: str | None = None, timezone: str = "UTC",
+                         limits: dict[str, Any] | None = None) -> SenderAccount:
+    if provider not in ("manual", "api"):
+        raise ValidationError("provider", "must be manual (tasks for a person) or api", value=provider)
+    if provider == "api" and not (api_base_url and api_key and account_ref):
+        raise ValidationError("provider", "the api provider needs api_base_url, api_key and account_ref")
+    check_timezone(timezone)
+    account = SenderAccount(
+        kind="linkedin", name=name, address=profile_id, timezone=timezone,
+        secrets={"api_key": box.seal(api_key)} if api_key else {},
+        connection={"provider": provider, "api_base_url": api_base_url, "account_ref": account_ref},
+        limits=_limits(LINKEDIN_LIMIT_DEFAULTS, limits),
+    )
+    Scope(session, workspace_id).add(account)
+    session.flush()
+    record(session, workspace_id, "account_added", subject=f"account:{account.id}", channel="linkedin",
+           provider=provider)
+    return account
+
+
+def email_caps(account: SenderAccount) -> EmailCaps:
+    limits = {**EMAIL_LIMIT_DEFAULTS, **account.limits}
+    ramp_from = account.first_send_at.date() if limits["ramp_up"] and account.first_send_at else None
+    return EmailCaps(daily_cap=limits["daily_cap"], ramp_start=limits["ramp_start"],
+                     ramp_per_day=limits["ramp_per_day"], ramp_from=ramp_from,
+                     min_gap=timedelta(seconds=limits["min_gap_seconds"]),
+                     gap_jitter=timedelta(seconds=limits["gap_jitter_seconds"]))
+
+
+def linkedin_caps(account: SenderAccount) -> LinkedInCaps:
+    limits = {**LINKEDIN_LIMIT_DEFAULTS, **account.limits}
+    return LinkedInCaps(daily_invites=limits["daily_invites"], weekly_invites=limits["weekly_invites"],
+                        daily_messages=limits["daily_messages"], pending_invites=limits["pending_invites"],
+                        min_gap=timedelta(seconds=limits["min_gap_seconds"]),
+                        gap_jitter=timedelta(seconds=limits["gap_jitter_seconds"]))
+
+
+def linkedin_limit(account: SenderAccount, key: str) -> int:
+    return int({**LINKEDIN_LIMIT_DEFAULTS, **account.limits}[key])
+
+
+def smtp_settings(account: SenderAccount, box: SecretBox) -> SmtpSettings:
+    c = account.connection
+    password = box.open(account.secrets["smtp_password"]).reveal() if "smtp_password" in account.secrets else None
+    return SmtpSettings(host=c["smtp_host"], port=int(c["smtp_port"]), security=Security(c["smtp_security"]),
+                        username=c.get("smtp_username"), password=password)
+
+
+def pause_account(session: Session, account: SenderAccount, reason: str) -> None:
+    """Stop an account from sending (bounce spike, reputation block, bad credentials, LinkedIn warning)."""
+    if account.status == "paused" and account.status_reason == reason:
+        return
+    account.status, account.status_reason = "paused", reason
+    record(session, account.workspace_id, "account_paused", subject=f"account:{account.id}", reason=reason)
+
+
+def resume_account(session: Session, account: SenderAccount) -> None:
+    account.status, account.status_reason = "active", None
+    record(session, account.workspace_id, "account_resumed", subject=f"account:{account.id}")

@@ -1,0 +1,124 @@
+"""Recording what a send did: one transaction per outcome, never a second send (rule 1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from outboard.core.sequence import Channel, EnrollmentState, SendState
+from outboard.core.stages import StopReason
+from outboard.db.models import Enrollment, Lead, Message, SenderAccount
+from outboard.db.suppressions import suppress
+from outboard.db.timeline import record
+from outboard.db.usage import charge
+from outboard.send.accounts import pause_account
+from outboard.send.advance import schedule_position
+from outboard.send.claim import Ticket
+from outboard.send.outcomes import (
+    AddressRejected,
+    AuthFailed,
+    ConnectionFailed,
+    Deferred,
+    Failed,
+    Outcome,
+    ReputationBlocked,
+    Sent,
+)
+
+MAX_ATTEMPTS = 5
+BOUNCE_WINDOW = 30  # sends looked at for the bounce rate
+BOUNCE_THRESHOLD = 0.03
+
+
+def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) -> None:
+    message = session.get(Message, ticket.message_id)
+    enrollment = session.get(Enrollment, ticket.enrollment_id)
+    account = session.get(SenderAccount, ticket.account_id)
+    assert message is not None and enrollment is not None and account is not None
+    if message.send_state != SendState.SENDING.value:
+        return  # already finalized (or reconciled) by someone else
+    lead = session.get(Lead, enrollment.lead_id)
+    assert lead is not None
+    subject = f"message:{message.id}"
+    if isinstance(outcome, Sent):
+        message.send_state, message.sent_at, message.provider_id = SendState.SENT.value, now, outcome.provider_id
+        if ticket.channel is Channel.LINKEDIN_INVITE:
+            enrollment.invite_sent_at = now
+        record(session, enrollment.workspace_id, "message_sent", lead_id=lead.id, subject=subject,
+               channel=ticket.channel.value, account=account.id, position=enrollment.next_position)
+        charge(session, enrollment.workspace_id, "send", f"send:{message.id}")
+        schedule_position(session, enrollment, enrollment.next_position + 1, now)
+        return
+    if isinstance(outcome, ConnectionFailed) and outcome.maybe_delivered:
+        _needs_reconciliation(session, message, enrollment, outcome.reason)
+        return
+    if isinstance(outcome, Deferred | ConnectionFailed):
+        retry = outcome.retry_after if isinstance(outcome, Deferred) else timedelta(minutes=5)
+        if message.attempts >= MAX_ATTEMPTS:
+            _failed(session, message, enrollment, f"gave up after {message.attempts} attempts: {outcome.reason}", now)
+            return
+        message.send_state, message.last_error = SendState.SCHEDULED.value, outcome.reason[:1000]
+        enrollment.next_due_at = now + retry
+        record(session, enrollment.workspace_id, "send_deferred", lead_id=lead.id, subject=subject,
+               reason=outcome.reason, retry_in_seconds=int(retry.total_seconds()))
+        return
+    if isinstance(outcome, AddressRejected):
+        message.send_state, message.last_error = SendState.FAILED.value, outcome.reason[:1000]
+        bounce_address(session, lead, f"{outcome.code} {outcome.enhanced or ''} {outcome.reason}".strip())
+        schedule_position(session, enrollment, enrollment.next_position + 1, now)
+        check_bounce_rate(session, account)
+        return
+    if isinstance(outcome, ReputationBlocked | AuthFailed):
+        # The account is the problem, not the lead: hold the message and pause the account.
+        message.send_state, message.last_error = SendState.SCHEDULED.value, outcome.reason[:1000]
+        enrollment.next_due_at = now + timedelta(hours=1)
+        kind = "reputation block" if isinstance(outcome, ReputationBlocked) else "authentication failed"
+        pause_account(session, account, f"{kind}: {outcome.reason}"[:500])
+        if isinstance(outcome, AuthFailed):
+            record(session, account.workspace_id, "alert", subject=f"account:{account.id}",
+                   text=f"{account.address}: the server refused our credentials; fix them in Settings")
+        return
+    assert isinstance(outcome, Failed)
+    _failed(session, message, enrollment, outcome.reason, now)
+
+
+def _failed(session: Session, message: Message, enrollment: Enrollment, reason: str, now: datetime) -> None:
+    message.send_state, message.last_error = SendState.FAILED.value, reason[:1000]
+    record(session, enrollment.workspace_id, "send_failed", lead_id=enrollment.lead_id,
+           subject=f"message:{message.id}", reason=reason)
+    schedule_position(session, enrollment, enrollment.next_position + 1, now)
+
+
+def _needs_reconciliation(session: Session, message: Message, enrollment: Enrollment, reason: str) -> None:
+    message.send_state, message.last_error = SendState.RECONCILE.value, reason[:1000]
+    enrollment.state, enrollment.next_due_at = EnrollmentState.WAITING.value, None
+    enrollment.waiting_reason = "reconcile"
+    record(session, enrollment.workspace_id, "send_needs_reconciliation", lead_id=enrollment.lead_id,
+           subject=f"message:{message.id}", reason=reason)
+
+
+def bounce_address(session: Session, lead: Lead, evidence: str) -> None:
+    """A hard bounce: the address is invalid and suppressed; email steps stop, LinkedIn steps go on."""
+    if lead.email:
+        suppress(session, lead.workspace_id, "email", lead.email, "hard_bounce")
+    lead.email_verdict = "invalid"
+    record(session, lead.workspace_id, "email_bounced", lead_id=lead.id, evidence=evidence[:500])
+    if not lead.linkedin_id:
+        from outboard.db.timeline import stop_lead
+
+        stop_lead(session, lead, StopReason.BOUNCED, evidence=evidence[:200])
+
+
+def check_bounce_rate(session: Session, account: SenderAccount) -> None:
+    """Pause the account when more than 3% of its last 30 sends bounced (a reputation emergency)."""
+    recent = select(Message.send_state, Message.last_error).where(
+        Message.sender_account_id == account.id, Message.channel == Channel.EMAIL.value,
+        Message.send_state.in_((SendState.SENT.value, SendState.FAILED.value))
+    ).order_by(Message.sending_at.desc()).limit(BOUNCE_WINDOW).subquery()
+    total = session.scalar(select(func.count()).select_from(recent)) or 0
+    bounced = session.scalar(select(func.count()).select_from(recent).where(
+        recent.c.send_state == SendState.FAILED.value)) or 0
+    if total >= BOUNCE_WINDOW and bounced / total > BOUNCE_THRESHOLD:
+        pause_account(session, account, f"bounce rate {bounced}/{total} over the last sends is above 3%")
