@@ -1,11 +1,373 @@
-"""`outboard runs`, `sequences`, `launch`: runs, sequences and launch."""
+"""`outboard runs`, `sequences`, `launch`, `accounts`, `strategies`, `tasks`: the send stage."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
 
 import typer
+from sqlalchemy import func, select
 
-from outboard.cli.placeholder import not_built
+from outboard.cli.context import JSON_OPTION, WORKSPACE_OPTION, cli_runtime, workspace_of
+from outboard.cli.output import console, emit_json, friendly_errors, table
+from outboard.core.errors import ValidationError
+from outboard.db.models import Enrollment, Message, Run, SenderAccount, Sequence, StrategyProfileRow
+from outboard.db.scope import Scope
+from outboard.send import accounts as account_service
+from outboard.send import campaigns
+from outboard.send.launch import LaunchBlocked, enroll_leads, launch, readiness
+from outboard.send.linkedin_tasks import mark_task, open_tasks
+from outboard.write.strategy_store import save_strategy
+
+runs = typer.Typer(help="Runs: campaigns made from a play.", no_args_is_help=True)
+sequences = typer.Typer(help="Sequences inside a run: steps, leads, readiness.", no_args_is_help=True)
+accounts = typer.Typer(help="Sender accounts: email mailboxes and LinkedIn accounts.", no_args_is_help=True)
+strategies = typer.Typer(help="Strategy profiles: sender, offer, proof, tone, call to action.",
+                         no_args_is_help=True)
+tasks = typer.Typer(help="Manual LinkedIn tasks: do them, then say so.", no_args_is_help=True)
+
+
+def _load_file(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ValidationError(str(path), f"cannot be read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(str(path), f"is not valid {'TOML' if path.suffix == '.toml' else 'JSON'}: {exc}") \
+            from None
+
+
+def _run_row(run: Run) -> dict[str, Any]:
+    return {"id": run.id, "name": run.name, "play": run.play_key, "state": run.state,
+            "created_at": run.created_at}
+
+
+@runs.command("create")
+@friendly_errors
+def runs_create(name: str, play: str = typer.Option(..., "--play", help="Play id (`outboard plays list`)."),
+                workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Create a Draft run from a play."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        row = _run_row(campaigns.create_run(session, ws.id, name, play))
+    emit_json(row) if as_json else console.print(f"run {row['id']} created from play {play} (draft)")
+
+
+@runs.command("list")
+@friendly_errors
+def runs_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        rows = [_run_row(r) for r in session.scalars(Scope(session, ws.id).select(Run).order_by(Run.id))]
+    if as_json:
+        emit_json(rows)
+    else:
+        table("Runs", ["Id", "Name", "Play", "State"], [(r["id"], r["name"], r["play"], r["state"]) for r in rows])
+
+
+def _run_action(run_id: int, workspace: str | None, action: str) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        run = Scope(session, ws.id).get(Run, run_id, "run")
+        getattr(campaigns, f"{action}_run")(session, run)
+        state = run.state
+    console.print(f"run {run_id} is {state}")
+
+
+@runs.command("pause")
+@friendly_errors
+def runs_pause(run_id: int, workspace: str = WORKSPACE_OPTION) -> None:
+    """Pause a run: none of its sequences sends until it is resumed."""
+    _run_action(run_id, workspace, "pause")
+
+
+@runs.command("resume")
+@friendly_errors
+def runs_resume(run_id: int, workspace: str = WORKSPACE_OPTION) -> None:
+    _run_action(run_id, workspace, "resume")
+
+
+@runs.command("replace-play")
+@friendly_errors
+def runs_replace_play(run_id: int, play: str = typer.Option(..., "--play"), workspace: str = WORKSPACE_OPTION) -> None:
+    """Replace a Draft run's play (resets the steps that came from the old one)."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        campaigns.replace_play(session, Scope(session, ws.id).get(Run, run_id, "run"), play)
+    console.print(f"run {run_id} now uses play {play}")
+
+
+def _sequence_summary(session: Any, sequence: Sequence) -> dict[str, Any]:
+    steps = campaigns.sequence_steps(session, sequence.id)
+    at_step = dict(session.execute(select(Enrollment.next_position, func.count()).where(
+        Enrollment.sequence_id == sequence.id, Enrollment.state.in_(("active", "waiting")))
+        .group_by(Enrollment.next_position)).all())
+    states = dict(session.execute(select(Enrollment.state, func.count()).where(
+        Enrollment.sequence_id == sequence.id).group_by(Enrollment.state)).all())
+    sent = dict(session.execute(select(Message.step_id, func.count()).join(
+        Enrollment, Enrollment.id == Message.enrollment_id).where(
+        Enrollment.sequence_id == sequence.id, Message.send_state == "sent").group_by(Message.step_id)).all())
+    day = 0
+    rows = []
+    for step in steps:
+        day += step.delay_days
+        rows.append({"position": step.position, "channel": step.channel, "delay_days": step.delay_days, "day": day,
+                     "condition": step.condition, "intent": step.intent, "leads_waiting": at_step.get(step.position, 0),
+                     "sent": sent.get(step.id, 0)})
+    return {"id": sequence.id, "run": sequence.run_id, "name": sequence.name, "state": sequence.state,
+            "stop_on_reply": sequence.stop_on_reply, "enrollments": states, "steps": rows}
+
+
+@sequences.command("create")
+@friendly_errors
+def sequences_create(
+    run: int = typer.Option(..., "--run"), name: str = typer.Option("Main", "--name"),
+    strategy: int = typer.Option(..., "--strategy", help="Strategy profile id."),
+    group: list[int] = typer.Option(..., "--group", help="Source group id (repeat for several)."),
+    account: list[int] = typer.Option([], "--account", help="Sender account id (repeat)."),
+    steps_file: Path = typer.Option(None, "--steps", help="JSON/TOML list of steps (default: the play's)."),
+    workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a Draft sequence and enroll the leads of its source groups."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    steps = _steps_from(steps_file) if steps_file else None
+    with rt.db.transaction() as session:
+        sequence = campaigns.create_sequence(session, ws.id, run, name, strategy, group, account, steps=steps)
+        enrolled = enroll_leads(session, sequence)
+        summary = _sequence_summary(session, sequence)
+    if as_json:
+        emit_json(summary)
+    else:
+        console.print(f"sequence {summary['id']} created with {len(summary['steps'])} steps; {enrolled} leads enrolled")
+
+
+def _steps_from(path: Path) -> list[campaigns.StepInput]:
+    data = _load_file(path)
+    items = data.get("steps") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ValidationError("steps", "the file must hold a list of steps (or a `steps` list)")
+    result = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError(f"steps[{position}]", "must be a table with channel and delay_days")
+        unknown = set(item) - {"channel", "delay_days", "condition", "intent", "purpose"}
+        if unknown:
+            raise ValidationError(f"steps[{position}].{sorted(unknown)[0]}", "unknown step field")
+        if "channel" not in item or "delay_days" not in item:
+            raise ValidationError(f"steps[{position}]", "needs channel and delay_days")
+        result.append(campaigns.StepInput(**item))
+    return result
+
+
+@sequences.command("steps")
+@friendly_errors
+def sequences_steps(sequence_id: int, steps_file: Path = typer.Option(..., "--set"),
+                    workspace: str = WORKSPACE_OPTION) -> None:
+    """Replace the steps of a Draft sequence from a JSON/TOML file."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    steps = _steps_from(steps_file)
+    with rt.db.transaction() as session:
+        campaigns.set_steps(session, Scope(session, ws.id).get(Sequence, sequence_id, "sequence"), steps)
+    console.print(f"sequence {sequence_id}: {len(steps)} steps")
+
+
+@sequences.command("show")
+@friendly_errors
+def sequences_show(sequence_id: int, workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Steps with their cumulative day, leads waiting at each step, what was sent."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        summary = _sequence_summary(session, Scope(session, ws.id).get(Sequence, sequence_id, "sequence"))
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"[bold]{summary['name']}[/] ({summary['state']}) enrollments: {summary['enrollments']}")
+    table(None, ["Step", "Day", "Channel", "Condition", "Waiting", "Sent"],
+          [(s["position"], s["day"], s["channel"], s["condition"], s["leads_waiting"], s["sent"])
+           for s in summary["steps"]])
+
+
+@sequences.command("readiness")
+@friendly_errors
+def sequences_readiness(sequence_id: int, workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """What must be fixed before launch, each finding with its fix."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        findings = readiness(session, Scope(session, ws.id).get(Sequence, sequence_id, "sequence"), rt.clock.now())
+    if as_json:
+        emit_json(findings)
+    else:
+        table("Readiness", ["Severity", "Finding", "Fix"], [(f.severity, f.message, f.fix) for f in findings])
+
+
+def _sequence_action(sequence_id: int, workspace: str | None, action: str) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        sequence = Scope(session, ws.id).get(Sequence, sequence_id, "sequence")
+        getattr(campaigns, f"{action}_sequence")(session, sequence)
+        state = sequence.state
+    console.print(f"sequence {sequence_id} is {state}")
+
+
+@sequences.command("pause")
+@friendly_errors
+def sequences_pause(sequence_id: int, workspace: str = WORKSPACE_OPTION) -> None:
+    _sequence_action(sequence_id, workspace, "pause")
+
+
+@sequences.command("resume")
+@friendly_errors
+def sequences_resume(sequence_id: int, workspace: str = WORKSPACE_OPTION) -> None:
+    _sequence_action(sequence_id, workspace, "resume")
+
+
+def launch_command(sequence_id: int, override: list[str] = typer.Option([], "--override",
+                   help="Accept an overridable finding by its code."),
+                   workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Launch a sequence. Refused while a blocking readiness finding remains; says which."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    try:
+        with rt.db.transaction() as session:
+            result = launch(session, ws.id, sequence_id, rt.clock.now(), overrides=frozenset(override))
+    except LaunchBlocked as blocked:
+        if as_json:
+            emit_json({"launched": False, "blocking": blocked.findings})
+            raise typer.Exit(1) from None
+        table("Launch refused: fix these first", ["Finding", "Fix"],
+              [(f"{f.code}: {f.message}", f.fix) for f in blocked.findings])
+        raise typer.Exit(1) from None
+    if as_json:
+        emit_json({"launched": True, "sequence": result.sequence_id, "enrolled": result.enrolled,
+                   "findings": result.findings})
+    else:
+        console.print(f"sequence {sequence_id} launched: {result.enrolled} leads")
+
+
+@accounts.command("add-email")
+@friendly_errors
+def accounts_add_email(
+    address: str, from_name: str = typer.Option(..., "--from-name"), smtp_host: str = typer.Option(..., "--smtp-host"),
+    smtp_port: int = typer.Option(587, "--smtp-port"), smtp_security: str = typer.Option("starttls"),
+    username: str = typer.Option(None, "--username"),
+    password: str = typer.Option(None, "--password", envvar="OUTBOARD_CLI_SMTP_PASSWORD", hide_input=True),
+    imap_host: str = typer.Option(None, "--imap-host"), imap_port: int = typer.Option(993, "--imap-port"),
+    imap_security: str = typer.Option("tls"), timezone: str = typer.Option("UTC"),
+    daily_cap: int = typer.Option(30, "--daily-cap"), workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION,
+) -> None:
+    """Connect a mailbox (the password is stored encrypted and never shown again)."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        account = account_service.add_email_account(
+            session, ws.id, rt.secrets, name=from_name, address=address, from_name=from_name, smtp_host=smtp_host,
+            smtp_port=smtp_port, smtp_security=smtp_security, smtp_username=username, smtp_password=password,
+            imap_host=imap_host, imap_port=imap_port, imap_security=imap_security, imap_password=password,
+            timezone=timezone, limits={"daily_cap": daily_cap})
+        account_id = account.id
+    emit_json({"id": account_id}) if as_json else console.print(f"email account {account_id} added")
+
+
+@accounts.command("add-linkedin")
+@friendly_errors
+def accounts_add_linkedin(profile_id: str, name: str = typer.Option(..., "--name"),
+                          provider: str = typer.Option("manual", help="manual (tasks) or api"),
+                          api_base_url: str = typer.Option(None), api_key: str = typer.Option(None, hide_input=True),
+                          account_ref: str = typer.Option(None), timezone: str = typer.Option("UTC"),
+                          workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Connect a LinkedIn account: manual tasks by default, or a Unipile-style API provider."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        account = account_service.add_linkedin_account(
+            session, ws.id, rt.secrets, name=name, profile_id=profile_id, provider=provider,
+            api_base_url=api_base_url, api_key=api_key, account_ref=account_ref, timezone=timezone)
+        account_id = account.id
+    emit_json({"id": account_id}) if as_json else console.print(f"LinkedIn account {account_id} added")
+
+
+@accounts.command("list")
+@friendly_errors
+def accounts_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        rows = [{"id": a.id, "kind": a.kind, "address": a.address, "status": a.status, "reason": a.status_reason,
+                 "limits": a.limits} for a in session.scalars(Scope(session, ws.id).select(SenderAccount))]
+    if as_json:
+        emit_json(rows)
+    else:
+        table("Sender accounts", ["Id", "Kind", "Address", "Status"],
+              [(r["id"], r["kind"], r["address"], r["status"] + (f" ({r['reason']})" if r["reason"] else ""))
+               for r in rows])
+
+
+@strategies.command("add")
+@friendly_errors
+def strategies_add(path: Path, workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Save a strategy profile from a TOML or JSON file."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    data = _load_file(path)
+    with rt.db.transaction() as session:
+        row_id = save_strategy(session, ws.id, data).id
+    emit_json({"id": row_id}) if as_json else console.print(f"strategy profile {row_id} saved")
+
+
+@strategies.command("list")
+@friendly_errors
+def strategies_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        rows = [{"id": r.id, "name": r.name, **r.data}
+                for r in session.scalars(Scope(session, ws.id).select(StrategyProfileRow))]
+    emit_json(rows) if as_json else table("Strategy profiles", ["Id", "Name", "Offer"],
+                                          [(r["id"], r["name"], r.get("offer", "")) for r in rows])
+
+
+@tasks.command("list")
+@friendly_errors
+def tasks_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Due LinkedIn actions: open the profile, paste the text, then mark the task."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        rows = [{"id": t.id, "kind": t.kind, "state": t.state, "profile": t.profile_url, "text": t.text}
+                for t in open_tasks(session, ws.id)]
+    emit_json(rows) if as_json else table("LinkedIn tasks", ["Id", "Kind", "State", "Profile", "Text"],
+                                          [(r["id"], r["kind"], r["state"], r["profile"], r["text"]) for r in rows])
+
+
+@tasks.command("mark")
+@friendly_errors
+def tasks_mark(task_id: int, action: str = typer.Argument(..., help="done, accepted or replied"),
+               workspace: str = WORKSPACE_OPTION) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        task = mark_task(session, ws.id, task_id, action, rt.clock.now())
+        state = task.state
+    console.print(f"task {task_id}: {state}")
 
 
 def register(app: typer.Typer) -> None:
-    not_built(app, "runs", "runs", group=True)
-    not_built(app, "sequences", "sequences", group=True)
-    not_built(app, "launch", "launch")
+    app.add_typer(runs, name="runs")
+    app.add_typer(sequences, name="sequences")
+    app.command("launch")(friendly_errors(launch_command))
+    app.add_typer(accounts, name="accounts")
+    app.add_typer(strategies, name="strategies")
+    app.add_typer(tasks, name="tasks")

@@ -1,0 +1,54 @@
+"""`outboard worker`: runs queued jobs (Huey consumer threads) and ticks the send scheduler.
+
+Start as many as you like on machines sharing PostgreSQL (and Redis or PostgreSQL for the queue): the
+scheduler leases due steps with SKIP LOCKED, so workers never send the same step twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from outboard.jobs.runner import InProcessConsumer
+from outboard.runtime import Runtime, use_runtime
+from outboard.send.scheduler import TickResult, tick
+
+log = logging.getLogger(__name__)
+
+
+def drain(rt: Runtime, batch: int = 200) -> TickResult:
+    """Tick until nothing is due now; returns the totals."""
+    total = TickResult()
+    while True:
+        result = tick(rt, batch)
+        total.leased += result.leased
+        total.claimed += result.claimed
+        for name, count in result.outcomes.items():
+            total.outcomes[name] = total.outcomes.get(name, 0) + count
+        if not result.leased:
+            return total
+
+
+def run_worker(rt: Runtime, *, interval: float = 5.0, once: bool = False, jobs: bool = True,
+               on_tick: Callable[[TickResult], None] | None = None) -> None:
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    with use_runtime(rt):
+        consumer = InProcessConsumer(rt) if jobs and not once else None
+        if consumer:
+            consumer.__enter__()
+        try:
+            while not stop.is_set():
+                result = drain(rt)
+                if on_tick:
+                    on_tick(result)
+                if once:
+                    return
+                stop.wait(interval)
+        finally:
+            if consumer:
+                consumer.__exit__(None, None, None)
