@@ -63,9 +63,18 @@ def test_a_missing_encryption_key_is_reported_when_a_secret_is_needed(tmp_path: 
         SecretBox(None)
 
 
-def test_commands_not_built_yet_say_so_and_exit_non_zero(tmp_path: Path):
-    result = run(["launch"], tmp_path)
-    assert result.returncode != 0 and "not built yet" in result.stderr
+def test_commands_not_built_yet_say_so_and_exit_non_zero():
+    import typer
+    from typer.testing import CliRunner
+
+    from outboard.cli.placeholder import not_built
+
+    app = typer.Typer()
+    not_built(app, "teleport", "teleporting leads")
+    not_built(app, "beam", "beaming")
+    for args in (["teleport", "now", "--fast"], ["beam"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "not built yet" in result.output
 
 
 def test_version(tmp_path: Path):

@@ -6,4 +6,4 @@ from outboard.cli.placeholder import not_built
 
 
 def register(app: typer.Typer) -> None:
-    not_built(app, "messages", "message writing and review", group=True)
+    not_built(app, "messages", "message writing and review")
