@@ -39,6 +39,17 @@ class ScriptedHandler:
     messages: list[Envelope] = field(default_factory=list)
     rcpts: list[str] = field(default_factory=list)
     peers: list[object] = field(default_factory=list)  # the client's address per accepted message
+    idle_closes: int = 0  # answer this many MAIL commands with 421 and close, like an idle timeout
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          mail_options: list[str]) -> str:
+        if self.idle_closes > 0:
+            self.idle_closes -= 1
+            server.transport.close()
+            return "421 4.4.2 Idle timeout, closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:

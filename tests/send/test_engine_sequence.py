@@ -73,3 +73,21 @@ def test_every_step_and_stage_is_on_the_timeline(rt, workspace_id, sink):
                                                   .order_by(Event.id))]
     assert kinds.count("message_sent") == 4
     assert kinds[-2:] == ["enrollment_completed", "stage_changed"]
+
+
+def test_a_paused_run_sends_nothing_until_resumed(rt, workspace_id, sink):
+    from outboard.db.models import Run as RunRow
+    from outboard.send.campaigns import pause_run, resume_run
+
+    campaign = build_campaign(rt, workspace_id, 5, sink.port)
+    with rt.db.transaction() as session:
+        pause_run(session, session.get(RunRow, campaign.run_id))
+    run_days(rt, 3)
+    with rt.db.sessions() as session:
+        assert session.scalar(select(func.count()).where(Message.send_state == "sent")) == 0
+        assert set(session.scalars(select(Enrollment.state))) == {"waiting"}
+    with rt.db.transaction() as session:
+        resume_run(session, session.get(RunRow, campaign.run_id))
+    run_days(rt, 16)
+    with rt.db.sessions() as session:
+        assert set(session.scalars(select(Enrollment.state))) == {"completed"}

@@ -19,13 +19,15 @@ from outboard.core.clock import SimulatedClock
 from outboard.core.errors import ValidationError
 from outboard.devservers.linkedin_api import LinkedInApiServer
 from outboard.send.channels.linkedin_api import (
-    SIGNATURE_HEADER,
     LinkedInApiClient,
     LinkedInApiError,
     LinkedInApiSettings,
+    outcome_for_response,
+)
+from outboard.send.channels.linkedin_webhooks import (
+    SIGNATURE_HEADER,
     NewMessage,
     NewRelation,
-    outcome_for_response,
     parse_webhook,
     sign_webhook,
     verify_webhook,
@@ -280,6 +282,7 @@ def test_webhook_signatures() -> None:
     assert not verify_webhook("another-secret", body, expected)
     assert not verify_webhook(SECRET, body, expected[:-1] + ("0" if expected[-1] != "0" else "1"))
     assert not verify_webhook(SECRET, body, None) and not verify_webhook(SECRET, body, "")
+    assert not verify_webhook(SECRET, body, "sha256=é")
 
 
 def test_a_badly_signed_webhook_is_rejected_by_the_receiver(receiver: Receiver, clock: SimulatedClock) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 from datetime import UTC, datetime
 
+import aiosmtplib
 import pytest
 
 from outboard.send.channels.email_smtp import Security, SmtpChannel, SmtpSettings
@@ -17,6 +18,10 @@ from outboard.send.outcomes import (
     Failed,
     ReputationBlocked,
     Sent,
+    Stage,
+    classify_smtp_exception,
+    classify_smtp_reply,
+    provider_id_from_reply,
 )
 
 from .conftest import PASSWORD, USER, Server, Tls, free_port
@@ -151,8 +156,57 @@ async def test_a_connection_lost_after_the_message_was_handed_over_may_have_deli
         assert isinstance(await channel.send(mail("anna@acme.test")), Sent)
 
 
+async def test_a_server_that_closed_an_idle_connection_gets_the_message_on_a_new_one(
+        smtp_server: Server) -> None:
+    async with SmtpChannel(plain(smtp_server)) as channel:
+        assert isinstance(await channel.send(mail("anna@acme.test")), Sent)
+        smtp_server.handler.idle_closes = 1
+        assert isinstance(await channel.send(mail("ben@acme.test")), Sent)
+        smtp_server.handler.idle_closes = 2  # closing again on the fresh connection: try later
+        assert isinstance(await channel.send(mail("cleo@acme.test")), (Deferred, ConnectionFailed))
+    assert [e.rcpt_tos for e in smtp_server.handler.messages] == [["anna@acme.test"], ["ben@acme.test"]]
+    assert len(set(smtp_server.handler.peers)) == 2
+
+
 async def test_reconnects_after_the_per_connection_limit(smtp_server: Server) -> None:
     async with SmtpChannel(plain(smtp_server, messages_per_connection=2)) as channel:
         outcomes = [await channel.send(mail(f"lead{i}@acme.test")) for i in range(5)]
     assert all(isinstance(o, Sent) for o in outcomes)
     assert len(set(smtp_server.handler.peers)) == 3
+
+
+@pytest.mark.parametrize(("code", "text", "stage", "expected"), [
+    (554, "No SMTP service here", "connect", ReputationBlocked),  # refused at the door
+    (421, "4.7.0 Try again later, closing", "connect", Deferred),
+    (535, "5.7.8 Authentication credentials invalid", "auth", AuthFailed),
+    (530, "5.7.0 Authentication required", "mail", AuthFailed),
+    (553, "5.1.8 Sender address rejected: domain not found", "mail", AuthFailed),  # our account, not the lead
+    (550, "5.1.1 User unknown", "rcpt", AddressRejected),
+    (550, "5.1.10 Recipient address has null MX", "rcpt", AddressRejected),
+    (550, "5.2.1 Mailbox disabled", "rcpt", AddressRejected),
+    (552, "5.2.2 Mailbox full", "rcpt", Failed),
+    (550, "5.7.26 Unauthenticated email is not accepted", "rcpt", ReputationBlocked),
+    (421, "4.7.28 Unusual rate of unsolicited mail, try later", "rcpt", Deferred),
+    (450, "4.2.1 Mailbox busy", "rcpt", Deferred),
+    (554, "5.6.0 Message content rejected", "data", Failed),
+])
+def test_reply_classification(code: int, text: str, stage: Stage, expected: type) -> None:
+    assert isinstance(classify_smtp_reply(code, text, stage), expected)
+
+
+def test_provider_ids_from_data_replies() -> None:
+    assert provider_id_from_reply("2.0.0 Ok: queued as 4XyZ9k0") == "4XyZ9k0"
+    assert provider_id_from_reply("OK id=1uAbc-0007xy-Qz") == "1uAbc-0007xy-Qz"
+    assert provider_id_from_reply("2.0.0 OK  1712345678 a1b2c3 - gsmtp") == "2.0.0 OK  1712345678 a1b2c3 - gsmtp"
+
+
+def test_exception_classification() -> None:
+    refused = aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, "5.1.1 Unknown", "x@y.test")])
+    assert isinstance(classify_smtp_exception(refused, "rcpt"), AddressRejected)
+    assert isinstance(classify_smtp_exception(aiosmtplib.SMTPAuthenticationError(535, "5.7.8 no"), "auth"),
+                      AuthFailed)
+    lost = classify_smtp_exception(aiosmtplib.SMTPServerDisconnected("gone"), "data")
+    assert isinstance(lost, ConnectionFailed) and lost.maybe_delivered
+    assert isinstance(classify_smtp_exception(aiosmtplib.SMTPException("AUTH not offered"), "auth"), AuthFailed)
+    assert isinstance(classify_smtp_exception(aiosmtplib.SMTPResponseException(354, "go on"), "data"), Failed)
+    assert isinstance(classify_smtp_exception(TimeoutError(), "rcpt"), ConnectionFailed)

@@ -15,6 +15,7 @@ from outboard.db.timeline import record
 from outboard.secrets import SecretBox
 from outboard.send.caps import EmailCaps, LinkedInCaps
 from outboard.send.channels.email_smtp import Security, SmtpSettings
+from outboard.send.channels.linkedin_api import LinkedInApiSettings
 
 EMAIL_LIMIT_DEFAULTS: dict[str, Any] = {"daily_cap": 30, "ramp_up": True, "ramp_start": 20, "ramp_per_day": 2,
                                         "min_gap_seconds": 120, "gap_jitter_seconds": 60}
@@ -125,6 +126,14 @@ def smtp_settings(account: SenderAccount, box: SecretBox) -> SmtpSettings:
     password = box.open(account.secrets["smtp_password"]).reveal() if "smtp_password" in account.secrets else None
     return SmtpSettings(host=c["smtp_host"], port=int(c["smtp_port"]), security=Security(c["smtp_security"]),
                         username=c.get("smtp_username"), password=password)
+
+
+def linkedin_api_settings(account: SenderAccount, box: SecretBox) -> LinkedInApiSettings:
+    c = account.connection
+    if c.get("provider") != "api" or "api_key" not in account.secrets:
+        raise ValidationError("provider", f"LinkedIn account {account.id} is not connected to an API provider")
+    return LinkedInApiSettings(base_url=c["api_base_url"], api_key=box.open(account.secrets["api_key"]).reveal(),
+                               account_id=c["account_ref"], note_limit=linkedin_limit(account, "note_limit"))
 
 
 def pause_account(session: Session, account: SenderAccount, reason: str) -> None:

@@ -149,8 +149,29 @@ def sequence_accounts(session: Session, sequence_id: int) -> list[SenderAccount]
         .where(sequence_senders.c.sequence_id == sequence_id).order_by(SenderAccount.id)))
 
 
+_PAUSED = "paused|"
+
+
+def _hold(session: Session, sequence_ids: list[int]) -> None:
+    """Take a paused sequence's enrollments off the due-time index (so ticks stay cheap), remembering
+    why each was waiting before."""
+    for enrollment in session.scalars(select(Enrollment).where(Enrollment.sequence_id.in_(sequence_ids),
+                                                               Enrollment.state == "active")):
+        enrollment.state = "waiting"
+        enrollment.waiting_reason = _PAUSED + (enrollment.waiting_reason or "")
+
+
+def _release(session: Session, sequence_ids: list[int]) -> None:
+    for enrollment in session.scalars(select(Enrollment).where(
+            Enrollment.sequence_id.in_(sequence_ids), Enrollment.state == "waiting",
+            Enrollment.waiting_reason.like(_PAUSED + "%"))):
+        enrollment.state = "active"
+        enrollment.waiting_reason = enrollment.waiting_reason.removeprefix(_PAUSED) or None
+
+
 def pause_sequence(session: Session, sequence: Sequence, why: str = "paused by user") -> None:
     move_sequence(session, sequence, Lifecycle.PAUSED, why=why)
+    _hold(session, [sequence.id])
 
 
 def resume_sequence(session: Session, sequence: Sequence) -> None:
@@ -159,15 +180,23 @@ def resume_sequence(session: Session, sequence: Sequence) -> None:
     if run.state == Lifecycle.PAUSED.value:
         raise OutboardError(f"run {run.id} is paused: resume the run to resume its sequences")
     move_sequence(session, sequence, Lifecycle.ACTIVE, why="resumed by user")
+    _release(session, [sequence.id])
+
+
+def _active_sequences(session: Session, run: Run) -> list[int]:
+    return list(session.scalars(select(Sequence.id).where(Sequence.run_id == run.id,
+                                                          Sequence.state == Lifecycle.ACTIVE.value)))
 
 
 def pause_run(session: Session, run: Run) -> None:
-    """Pausing a run stops all its sequences from sending (the scheduler checks the run's state too)."""
+    """Pausing a run stops all its sequences from sending until the run is resumed."""
     move_run(session, run, Lifecycle.PAUSED, why="paused by user")
+    _hold(session, _active_sequences(session, run))
 
 
 def resume_run(session: Session, run: Run) -> None:
     move_run(session, run, Lifecycle.ACTIVE, why="resumed by user")
+    _release(session, _active_sequences(session, run))
 
 
 def complete_if_finished(session: Session, sequence: Sequence) -> bool:

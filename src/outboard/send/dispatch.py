@@ -1,5 +1,5 @@
-"""The network half of sending: claimed tickets go out, one SMTP connection per account, concurrently
-across accounts. Nothing here touches the database."""
+"""The network half of sending: claimed tickets go out, one connection per account (SMTP or the LinkedIn
+API provider), concurrently across accounts. Nothing here touches the database."""
 
 from __future__ import annotations
 
@@ -7,33 +7,52 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 
+from outboard.core.sequence import Channel
 from outboard.send.channels.email_smtp import SmtpChannel, SmtpSettings
+from outboard.send.channels.linkedin_api import LinkedInApiClient, LinkedInApiError, LinkedInApiSettings
 from outboard.send.claim import Ticket
-from outboard.send.outcomes import Failed, Outcome
+from outboard.send.outcomes import Outcome
 
 SmtpSettingsFor = Callable[[int], SmtpSettings]
+LinkedInSettingsFor = Callable[[int], LinkedInApiSettings]
+
+
+async def _send_emails(tickets: list[Ticket], settings: SmtpSettings) -> list[tuple[Ticket, Outcome]]:
+    done: list[tuple[Ticket, Outcome]] = []
+    async with SmtpChannel(settings) as channel:
+        for ticket in tickets:
+            assert ticket.payload is not None
+            done.append((ticket, await channel.send(ticket.payload["email"])))
+    return done
+
+
+async def _linkedin_action(client: LinkedInApiClient, ticket: Ticket) -> Outcome:
+    assert ticket.payload is not None
+    try:
+        # The provider addresses people by its own id; the lead is stored by public profile id.
+        profile = await client.get_profile(ticket.payload["linkedin_id"])
+    except LinkedInApiError as error:
+        return error.outcome
+    if ticket.channel is Channel.LINKEDIN_INVITE:
+        return await client.send_invitation(profile.provider_id, ticket.payload["text"])
+    return await client.send_message(ticket.payload["text"], attendee_provider_id=profile.provider_id)
+
+
+async def _send_linkedin(tickets: list[Ticket], settings: LinkedInApiSettings) -> list[tuple[Ticket, Outcome]]:
+    async with LinkedInApiClient(settings) as client:
+        return [(ticket, await _linkedin_action(client, ticket)) for ticket in tickets]
 
 
 async def send_tickets(tickets: list[Ticket], smtp_settings_for: SmtpSettingsFor,
-                       linkedin_sender: Callable[[Ticket], Outcome] | None = None) -> list[tuple[Ticket, Outcome]]:
-    by_account: dict[int, list[Ticket]] = defaultdict(list)
+                       linkedin_settings_for: LinkedInSettingsFor) -> list[tuple[Ticket, Outcome]]:
+    groups: dict[tuple[int, str], list[Ticket]] = defaultdict(list)
     for ticket in tickets:
-        by_account[ticket.account_id].append(ticket)
-
-    async def one_account(account_tickets: list[Ticket]) -> list[tuple[Ticket, Outcome]]:
-        done: list[tuple[Ticket, Outcome]] = []
-        emails = [t for t in account_tickets if t.provider == "smtp"]
-        if emails:
-            async with SmtpChannel(smtp_settings_for(emails[0].account_id)) as channel:
-                for ticket in emails:
-                    assert ticket.payload is not None
-                    done.append((ticket, await channel.send(ticket.payload["email"])))
-        for ticket in account_tickets:
-            if ticket.provider == "api":
-                outcome = (linkedin_sender(ticket) if linkedin_sender
-                           else Failed(None, None, "no LinkedIn API client configured"))
-                done.append((ticket, outcome))
-        return done
-
-    results = await asyncio.gather(*(one_account(group) for group in by_account.values()))
+        groups[(ticket.account_id, ticket.provider)].append(ticket)
+    work = []
+    for (account_id, provider), group in groups.items():
+        if provider == "smtp":
+            work.append(_send_emails(group, smtp_settings_for(account_id)))
+        elif provider == "api":
+            work.append(_send_linkedin(group, linkedin_settings_for(account_id)))
+    results = await asyncio.gather(*work)
     return [pair for group in results for pair in group]

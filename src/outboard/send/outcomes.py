@@ -94,8 +94,8 @@ def classify_smtp_reply(code: int, text: str, stage: Stage) -> Outcome:
     if 400 <= code < 500:
         return Deferred(DEFAULT_RETRY, reason)
     klass = enhanced.split(".")[1] if enhanced else None
-    if klass == "7" or (klass is None and stage in ("connect", "helo")):
-        return ReputationBlocked(code, enhanced, reason)  # policy / blocklist: pause the account
+    if klass == "7" or stage in ("connect", "helo"):
+        return ReputationBlocked(code, enhanced, reason)  # policy, blocklist, refused at the door: pause
     if stage == "mail":
         return AuthFailed(f"the server refuses our sender address: {reason}")  # account config, not the lead
     if stage == "rcpt" and (klass == "1" or enhanced == "5.2.1" or (klass is None and code in (550, 551, 553))):
@@ -109,8 +109,10 @@ def classify_smtp_exception(exc: BaseException, stage: Stage) -> Outcome:
         exc = exc.recipients[0]
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return AuthFailed(f"{exc.code} {exc.message}".strip())
-    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 400:
-        return classify_smtp_reply(exc.code, exc.message, stage)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        if exc.code >= 400:
+            return classify_smtp_reply(exc.code, exc.message, stage)
+        return Failed(exc.code, None, f"unexpected answer {exc.code} {exc.message}")
     if isinstance(exc, OSError):  # refused, timed out, dropped, TLS failure: the network, not the message
         return ConnectionFailed(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
                                 maybe_delivered=stage == "data")

@@ -11,7 +11,7 @@ from outboard.core.sequence import SendState
 from outboard.db.models import Enrollment, Message, SenderAccount, Step
 from outboard.db.timeline import record
 from outboard.runtime import Runtime
-from outboard.send.accounts import smtp_settings
+from outboard.send.accounts import linkedin_api_settings, smtp_settings
 from outboard.send.advance import schedule_position
 from outboard.send.claim import Ticket, claim, lease_due
 from outboard.send.dispatch import send_tickets
@@ -66,7 +66,8 @@ def tick(rt: Runtime, batch: int = 200) -> TickResult:
         with db.sessions() as session:
             for ticket in network:
                 accounts.setdefault(ticket.account_id, session.get(SenderAccount, ticket.account_id))  # type: ignore[arg-type]
-        outcomes = asyncio.run(send_tickets(network, lambda account_id: smtp_settings(accounts[account_id], box)))
+        outcomes = asyncio.run(send_tickets(network, lambda account_id: smtp_settings(accounts[account_id], box),
+                                            lambda account_id: linkedin_api_settings(accounts[account_id], box)))
         for ticket, outcome in outcomes:
             with db.transaction() as session:
                 finalize(session, ticket, outcome, rt.clock.now())

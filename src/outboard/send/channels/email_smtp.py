@@ -60,35 +60,40 @@ class SmtpChannel:
 
     async def send(self, email: OutgoingEmail) -> Outcome:
         async with self._lock:
-            for attempt in (1, 2):
-                problem = await self._ensure_connected()
-                if problem is not None:
-                    return problem
-                smtp = self._smtp
-                assert smtp is not None
-                stage: Stage = "mail"
-                try:
-                    await smtp.mail(email.envelope_from)
-                    stage = "rcpt"
-                    await smtp.rcpt(email.recipient)
-                    stage = "data"
-                    reply = await smtp.data(email.data)
-                except aiosmtplib.SMTPResponseException as exc:
-                    if exc.code == 421:  # the server is closing the connection
-                        self._drop()
-                    else:
-                        await self._reset()
-                    return classify_smtp_exception(exc, stage)
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    self._drop()
-                    if attempt == 1 and stage == "mail" and isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-                        continue  # an idle connection the server had closed; nothing was handed over yet
-                    return classify_smtp_exception(exc, stage)
-                self._sent_on_connection += 1
-                if self._sent_on_connection >= self.settings.messages_per_connection:
-                    await self._quit()
-                return Sent(provider_id_from_reply(reply.message))
-        raise AssertionError("unreachable")
+            outcome, may_retry = await self._attempt(email)
+            if may_retry:
+                outcome, _ = await self._attempt(email)
+            return outcome
+
+    async def _attempt(self, email: OutgoingEmail) -> tuple[Outcome, bool]:
+        """One try. True when a fresh connection may try again: the server had closed this one before
+        MAIL was accepted (an idle timeout), so nothing was handed over."""
+        problem = await self._ensure_connected()
+        if problem is not None:
+            return problem, False
+        smtp = self._smtp
+        assert smtp is not None
+        stage: Stage = "mail"
+        try:
+            await smtp.mail(email.envelope_from)
+            stage = "rcpt"
+            await smtp.rcpt(email.recipient)
+            stage = "data"
+            reply = await smtp.data(email.data)
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code != 421:
+                await self._reset()
+                return classify_smtp_exception(exc, stage), False
+            self._drop()  # 421: the server is closing the connection
+            return classify_smtp_exception(exc, stage), stage == "mail"
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            self._drop()
+            return classify_smtp_exception(exc, stage), (
+                stage == "mail" and isinstance(exc, aiosmtplib.SMTPServerDisconnected))
+        self._sent_on_connection += 1
+        if self._sent_on_connection >= self.settings.messages_per_connection:
+            await self._quit()
+        return Sent(provider_id_from_reply(reply.message)), False
 
     async def close(self) -> None:
         async with self._lock:

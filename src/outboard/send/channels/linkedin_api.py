@@ -1,4 +1,4 @@
-"""A client for a Unipile-style LinkedIn REST provider, and its signed webhooks.
+"""A client for a Unipile-style LinkedIn REST provider (its webhooks: linkedin_webhooks.py).
 
 The wire format is in docs/linkedin-provider.md. Sends (invite, message, withdraw) return an outcome
 and never raise for what the provider answers; reads raise LinkedInApiError carrying the outcome.
@@ -6,9 +6,6 @@ and never raise for what the provider answers; reads raise LinkedInApiError carr
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -29,7 +26,6 @@ from outboard.send.outcomes import (
     Sent,
 )
 
-SIGNATURE_HEADER = "X-Webhook-Signature"
 RESTRICTED = frozenset({"errors/account_restricted", "errors/account_warning"})
 LIMIT_BACKOFF = timedelta(hours=5)  # after LinkedIn's own limit signal (market.md 2.3)
 
@@ -114,11 +110,10 @@ def outcome_for_response(response: httpx.Response, *, mutation: bool) -> Outcome
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    kind = str(body.get("type", "")) if isinstance(body, dict) else ""
-    detail = body.get("detail") or body.get("title") if isinstance(body, dict) else None
-    status = response.status_code
-    reason = f"{status} {kind or response.reason_phrase}: {detail or ''}".rstrip(": ")
+        body = None
+    body = body if isinstance(body, dict) else {}
+    kind, detail, status = str(body.get("type", "")), body.get("detail"), response.status_code
+    reason = f"{status} {kind or response.reason_phrase}" + (f": {detail}" if detail else "")
     if status == 429:
         return Deferred(_retry_after(response, timedelta(minutes=1)), reason)
     if kind in RESTRICTED:
@@ -134,6 +129,15 @@ def outcome_for_response(response: httpx.Response, *, mutation: bool) -> Outcome
     if status >= 500:
         return ConnectionFailed(reason, maybe_delivered=mutation)
     return Failed(status, kind or None, reason)
+
+
+def _sent(answer: dict[str, Any] | Outcome, key: str, chat_id: str | None = None) -> Outcome:
+    if not isinstance(answer, dict):
+        return answer
+    if not answer.get(key):
+        return ConnectionFailed(f"the provider's answer has no {key}", maybe_delivered=True)
+    thread = answer.get("chat_id") or chat_id
+    return Sent(str(answer[key]), thread_id=str(thread) if thread else None)
 
 
 def _when(value: str) -> datetime:
@@ -161,8 +165,7 @@ class LinkedInApiClient:
     async def send_invitation(self, provider_id: str, note: str = "") -> Outcome:
         check_invite_note(note, self.settings.note_limit)
         payload = {"account_id": self.settings.account_id, "provider_id": provider_id, "message": note}
-        answer = await self._send("POST", "/users/invite", json=payload)
-        return answer if not isinstance(answer, dict) else Sent(str(answer["invitation_id"]))
+        return _sent(await self._send("POST", "/users/invite", json=payload), "invitation_id")
 
     async def send_message(self, text: str, *, chat_id: str | None = None,
                            attendee_provider_id: str | None = None) -> Outcome:
@@ -176,14 +179,12 @@ class LinkedInApiClient:
                 "account_id": self.settings.account_id, "attendees_ids": [attendee_provider_id], "text": text})
         else:
             raise ValidationError("message", "needs a chat id or an attendee")
-        if not isinstance(answer, dict):
-            return answer
-        return Sent(str(answer["message_id"]), thread_id=str(answer.get("chat_id") or chat_id))
+        return _sent(answer, "message_id", chat_id)
 
     async def withdraw_invitation(self, invitation_id: str) -> Outcome:
         answer = await self._send("DELETE", f"/users/invite/sent/{invitation_id}",
                                   params={"account_id": self.settings.account_id})
-        return answer if not isinstance(answer, dict) else Sent(invitation_id)
+        return Sent(invitation_id) if isinstance(answer, dict) else answer
 
     # Reads: raise LinkedInApiError(outcome) on an error answer.
 
@@ -236,9 +237,15 @@ class LinkedInApiClient:
             return ConnectionFailed(f"{type(exc).__name__}: {exc}")  # nothing reached the provider
         except httpx.TransportError as exc:
             return ConnectionFailed(f"{type(exc).__name__}: {exc}", maybe_delivered=True)
-        if response.is_success:
-            return dict(response.json())
-        return outcome_for_response(response, mutation=True)
+        if not response.is_success:
+            return outcome_for_response(response, mutation=True)
+        try:
+            answer = response.json() if response.content else {}
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):  # it worked, but we cannot tell what it made
+            return ConnectionFailed(f"{response.status_code} with an unreadable body", maybe_delivered=True)
+        return answer
 
     async def _read(self, path: str, cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
         params: dict[str, str | int] = {"account_id": self.settings.account_id}
@@ -253,53 +260,3 @@ class LinkedInApiClient:
         if not response.is_success:
             raise LinkedInApiError(outcome_for_response(response, mutation=False))
         return dict(response.json())
-
-
-# Webhooks: the provider POSTs JSON with an HMAC-SHA256 of the raw body in SIGNATURE_HEADER.
-
-@dataclass(frozen=True)
-class NewRelation:
-    account_id: str
-    provider_id: str
-    public_identifier: str
-    name: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    account_id: str
-    chat_id: str
-    message_id: str
-    sender_provider_id: str
-    text: str
-    at: datetime
-    from_us: bool  # the provider also reports what our account sent: not a reply
-
-
-def sign_webhook(secret: bytes | str, body: bytes) -> str:
-    key = secret.encode() if isinstance(secret, str) else secret
-    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-
-
-def verify_webhook(secret: bytes | str, body: bytes, signature: str | None) -> bool:
-    """Constant-time check of the signature header against the raw body (before any JSON parsing)."""
-    return bool(signature) and hmac.compare_digest(sign_webhook(secret, body), signature.strip())
-
-
-def parse_webhook(body: bytes) -> NewRelation | NewMessage | None:
-    """The event in a verified webhook body; None for events we do not use. Replays are harmless:
-    both events are keyed by provider ids the database records once."""
-    try:
-        event = json.loads(body)
-        kind = event["event"]
-        if kind == "new_relation":
-            return NewRelation(event["account_id"], event["user_provider_id"], event["user_public_identifier"],
-                               event.get("user_full_name", ""), _when(event["timestamp"]))
-        if kind == "message_received":
-            return NewMessage(event["account_id"], event["chat_id"], event["message_id"],
-                              event["sender"]["attendee_provider_id"], event["message"],
-                              _when(event["timestamp"]), bool(event.get("is_sender")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationError("webhook", f"not a provider event we understand ({exc})") from None
-    return None

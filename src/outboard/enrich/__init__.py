@@ -1,0 +1,1 @@
+"""Enrichment: profile waterfall, email finder, email verifier."""

@@ -1,0 +1,1 @@
+"""Lead sources: file import (reader, presets, normalisation, dedup), manual leads, discovery."""

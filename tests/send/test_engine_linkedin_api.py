@@ -1,0 +1,80 @@
+"""LinkedIn steps through the API provider (a local server speaking its documented format)."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from outboard.db.models import Enrollment, Lead, Message, SenderAccount, Sequence
+from outboard.db.scope import Scope
+from outboard.devservers.linkedin_api import LinkedInApiServer
+from outboard.devservers.mx import MxServer
+from outboard.send.accounts import add_linkedin_account
+from outboard.send.campaigns import StepInput, set_senders
+from outboard.send.reactions import record_acceptance
+from outboard.send.scheduler import tick
+from tests.send.engine_setup import build_campaign
+
+INVITE_THEN_MESSAGE = [StepInput("linkedin_invite", 0, "always", "connect"),
+                       StepInput("linkedin_message", 1, "no_reply", "thanks")]
+
+
+def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3):
+    campaign = build_campaign(rt, workspace_id, n, smtp_port, with_email=lambda i: False, steps=INVITE_THEN_MESSAGE,
+                              do_launch=False)
+    with rt.db.transaction() as session:
+        account = add_linkedin_account(session, workspace_id, rt.secrets, name="API", profile_id="sam-api",
+                                       provider="api", api_base_url=api.base_url, api_key=api.api_key,
+                                       account_ref=api.account_id,
+                                       limits={"min_gap_seconds": 0, "gap_jitter_seconds": 0})
+        sequence = Scope(session, workspace_id).get(Sequence, campaign.sequence_id)
+        set_senders(session, Scope(session, workspace_id), sequence, [account.id])
+        account_id = account.id
+    from outboard.send.launch import launch
+
+    with rt.db.transaction() as session:
+        launch(session, workspace_id, campaign.sequence_id, rt.clock.now())
+    return campaign, account_id
+
+
+def _drain(rt):
+    while tick(rt).leased:
+        pass
+
+
+def test_invites_and_messages_go_through_the_api_and_wait_for_acceptance(rt, workspace_id):
+    with MxServer.sink() as sink, LinkedInApiServer(clock=rt.clock) as api:
+        provider_ids = {i: api.add_profile(f"lead-number-{i}", "Lead", f"Number{i}") for i in range(3)}
+        campaign, _ = _campaign_with_api(rt, workspace_id, api, sink.port)
+        rt.clock.advance(timedelta(hours=2))
+        _drain(rt)
+        assert len(api.pending_invitations()) == 3
+        api.accept_invitation(provider_ids[0])
+        with rt.db.transaction() as session:
+            record_acceptance(session, session.get(Lead, campaign.lead_ids[0]), rt.clock.now())
+        rt.clock.advance(timedelta(days=1, hours=1))
+        _drain(rt)
+        chats = [r for r in api.requests if r.path == "/chats"]
+        assert len(chats) == 1  # only the accepted lead gets the message
+        with rt.db.sessions() as session:
+            waiting = session.scalars(select(Enrollment.waiting_reason).where(
+                Enrollment.lead_id.in_(campaign.lead_ids[1:]))).all()
+        assert waiting == ["invite_pending", "invite_pending"]
+
+
+def test_a_rate_limit_defers_and_a_restriction_pauses_the_account(rt, workspace_id):
+    with MxServer.sink() as sink, LinkedInApiServer(clock=rt.clock) as api:
+        for i in range(3):
+            api.add_profile(f"lead-number-{i}", "Lead", f"Number{i}")
+        _, account_id = _campaign_with_api(rt, workspace_id, api, sink.port)
+        rt.clock.advance(timedelta(hours=2))
+        api.rate_limit(times=1, retry_after=120)
+        _drain(rt)
+        with rt.db.sessions() as session:
+            states = sorted(session.scalars(select(Message.send_state).where(Message.channel == "linkedin_invite")))
+        assert states.count("sent") == 2 and states.count("scheduled") == 1
+        api.restricted = True
+        rt.clock.advance(timedelta(minutes=5))
+        _drain(rt)
+        with rt.db.sessions() as session:
+            account = session.get(SenderAccount, account_id)
+            assert account.status == "paused" and account.status_reason
