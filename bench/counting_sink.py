@@ -20,9 +20,14 @@ def counting_sink(pipe: Connection) -> None:
             seen[key] = seen.get(key, 0) + 1
             return "250 2.0.0 Ok: queued"
 
-    controller = Controller(Count(), hostname="127.0.0.1", port=0)
+    import socket
+
+    with socket.socket() as probe:  # aiosmtpd's Controller needs a concrete port to check it is up
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Count(), hostname="127.0.0.1", port=port)
     controller.start()
-    pipe.send(controller.server.sockets[0].getsockname()[1])
+    pipe.send(port)
     pipe.recv()  # "stop"
     controller.stop()
     pipe.send({"messages": sum(seen.values()), "unique": len(seen), "duplicates": sum(v - 1 for v in seen.values())})

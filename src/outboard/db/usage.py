@@ -35,13 +35,15 @@ def ensure_budget(session: Session, workspace_id: int, credits: int) -> None:
 
 
 def charge(session: Session, workspace_id: int, kind: str, ref: str, quantity: int = 1,
-           tokens_in: int = 0, tokens_out: int = 0) -> bool:
-    """Record a successful operation; `ref` makes it idempotent (a retried job is not charged twice).
-    Returns whether it was charged now."""
-    exists = session.scalar(select(UsageEntry.id).where(UsageEntry.workspace_id == workspace_id,
-                                                       UsageEntry.ref == ref))
-    if exists is not None:
-        return False
+           tokens_in: int = 0, tokens_out: int = 0, *, known_new: bool = False) -> bool:
+    """Record a successful operation; `ref` makes it idempotent (a retried job is not charged twice; the
+    database's unique (workspace, ref) backs this). `known_new` skips the lookup for callers whose own
+    state machine already guarantees a first charge. Returns whether it was charged now."""
+    if not known_new:
+        exists = session.scalar(select(UsageEntry.id).where(UsageEntry.workspace_id == workspace_id,
+                                                           UsageEntry.ref == ref))
+        if exists is not None:
+            return False
     session.add(UsageEntry(workspace_id=workspace_id, kind=kind, credits=PRICES[kind] * quantity, quantity=quantity,
                            ref=ref, tokens_in=tokens_in, tokens_out=tokens_out))
     return True

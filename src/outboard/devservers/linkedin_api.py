@@ -294,7 +294,7 @@ def _handler_for(server: LinkedInApiServer) -> type[BaseHTTPRequestHandler]:
                     status, answer = server._answer(self.command, path, query, body)
             except _Answer as exc:
                 status, answer, headers = exc.status, exc.body, exc.headers
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 status, answer = 400, _error(400, "errors/invalid_parameters", str(exc)).body
             data = json.dumps(answer).encode()
             self.send_response(status)

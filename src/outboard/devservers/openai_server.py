@@ -238,7 +238,10 @@ def grounded_answer(prompt: str) -> dict[str, Any]:
             body = "\n\n".join(p for p in (f"Thanks for connecting, {first}!", offer, cta) if p)
             paths = []
         elif follow_up:
-            body = "\n\n".join(p for p in (f"Hi {first},", "A quick follow-up on my last message.", proof, cta,
+            # A second email follow-up must not repeat the first (the guardrails block duplicate steps).
+            later = any(m["channel"] == "email" and m["subject"] is None for m in messages)
+            line = "Closing the loop on my earlier notes." if later else "A quick follow-up on my last message."
+            body = "\n\n".join(p for p in (f"Hi {first},", line, None if later else proof, cta,
                                            sender.get("name", ""), opt_out) if p)
             paths = []
         else:

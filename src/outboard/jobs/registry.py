@@ -27,6 +27,7 @@ _KINDS: dict[str, JobKind] = {}
 # Modules that define job kinds; imported on first lookup so a worker knows every kind.
 HANDLER_MODULES = (
     "outboard.jobs.builtin",
+    "outboard.write.tasks",
 )
 
 

@@ -23,10 +23,7 @@ def drain(rt: Runtime, batch: int = 200) -> TickResult:
     total = TickResult()
     while True:
         result = tick(rt, batch)
-        total.leased += result.leased
-        total.claimed += result.claimed
-        for name, count in result.outcomes.items():
-            total.outcomes[name] = total.outcomes.get(name, 0) + count
+        total.add(result)
         if not result.leased:
             return total
 

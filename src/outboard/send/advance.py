@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
-from outboard.core.lifecycle import Lifecycle
 from outboard.core.sequence import Channel, Condition, EnrollmentState, SendState
-from outboard.core.stages import LeadStage
 from outboard.db.models import Enrollment, Lead, Message, SenderAccount, Sequence, Step
-from outboard.db.timeline import move_lead, record
+from outboard.db.timeline import record
 from outboard.send.accounts import linkedin_limit
-from outboard.send.campaigns import complete_if_finished, sequence_accounts
+from outboard.send.context import SendContext
 from outboard.send.rules import LeadReach, step_decision
 from outboard.send.schedule import due_time_for_step, jitter_offset
 from outboard.send.timing import JITTER_SPAN, lead_timezone, schedule_of
@@ -41,16 +38,15 @@ def reach_of(lead: Lead, enrollment: Enrollment, sequence: Sequence) -> LeadReac
     )
 
 
-def account_for(session: Session, enrollment: Enrollment, channel: Channel) -> SenderAccount | None:
+def account_for(ctx: SendContext, enrollment: Enrollment, channel: Channel) -> SenderAccount | None:
     """The account this lead's steps go through on a channel: sticky once chosen (same thread, same
     profile), else spread over the sequence's active accounts by lead id."""
     kind = "email" if channel is Channel.EMAIL else "linkedin"
     chosen_id = enrollment.email_account_id if kind == "email" else enrollment.linkedin_account_id
     if chosen_id:
-        account = session.get(SenderAccount, chosen_id)
-        return account if account is not None and account.status == "active" else None
-    candidates = [a for a in sequence_accounts(session, enrollment.sequence_id)
-                  if a.kind == kind and a.status == "active"]
+        account = ctx.account(chosen_id)
+        return account if account.status == "active" else None
+    candidates = [a for a in ctx.accounts(enrollment.sequence_id) if a.kind == kind and a.status == "active"]
     if not candidates:
         return None
     account = candidates[enrollment.lead_id % len(candidates)]
@@ -61,27 +57,23 @@ def account_for(session: Session, enrollment: Enrollment, channel: Channel) -> S
     return account
 
 
-def skip_message(session: Session, enrollment: Enrollment, step: Step, reason: str) -> None:
-    message = session.scalar(select(Message).where(Message.enrollment_id == enrollment.id,
-                                                   Message.step_id == step.id))
+def skip_message(ctx: SendContext, enrollment: Enrollment, step: Step, reason: str) -> None:
+    message = ctx.message(enrollment.id, step.id)
     if message is not None and message.send_state == SendState.SCHEDULED.value:
         message.send_state, message.last_error = SendState.SKIPPED.value, reason[:1000]
-    record(session, enrollment.workspace_id, "step_skipped", lead_id=enrollment.lead_id,
+    record(ctx.session, enrollment.workspace_id, "step_skipped", lead_id=enrollment.lead_id,
            subject=f"sequence:{enrollment.sequence_id}", position=step.position, reason=reason)
 
 
-def schedule_position(session: Session, enrollment: Enrollment, position: int, after: datetime) -> None:
+def schedule_position(ctx: SendContext, enrollment: Enrollment, position: int, after: datetime) -> None:
     """Find the first step from `position` on that applies, skipping the rest with their reason, and set
     its due time counted from `after`. No step left: the enrollment completes."""
-    sequence = session.get(Sequence, enrollment.sequence_id)
-    lead = session.get(Lead, enrollment.lead_id)
-    assert sequence is not None and lead is not None
-    steps = list(session.scalars(select(Step).where(Step.sequence_id == sequence.id,
-                                                    Step.position >= position).order_by(Step.position)))
+    sequence = ctx.sequence(enrollment.sequence_id)
+    lead = ctx.lead(enrollment.lead_id)
     reach = reach_of(lead, enrollment, sequence)
-    for step in steps:
+    for step in (s for s in ctx.steps(sequence.id) if s.position >= position):
         channel = Channel(step.channel)
-        account = account_for(session, enrollment, channel)
+        account = account_for(ctx, enrollment, channel)
         decision = step_decision(channel, Condition(step.condition), reach, has_account=account is not None)
         if decision.wait_for_acceptance:
             # The message's delay counts from the acceptance; until then wait, up to the withdrawal day.
@@ -92,7 +84,7 @@ def schedule_position(session: Session, enrollment: Enrollment, position: int, a
             enrollment.waiting_reason = "invite_pending"
             return
         if not decision.go:
-            skip_message(session, enrollment, step, decision.reason)
+            skip_message(ctx, enrollment, step, decision.reason)
             continue
         tz = lead_timezone(lead, account)
         jitter = jitter_offset(enrollment.lead_id, step.id, span=JITTER_SPAN)
@@ -100,39 +92,26 @@ def schedule_position(session: Session, enrollment: Enrollment, position: int, a
         enrollment.next_due_at = due_time_for_step(after, step.delay_days, schedule_of(sequence), tz, jitter)
         enrollment.waiting_reason = None
         return
-    finish(session, enrollment, lead)
+    finish(ctx, enrollment, lead)
 
 
-def finish(session: Session, enrollment: Enrollment, lead: Lead) -> None:
+def finish(ctx: SendContext, enrollment: Enrollment, lead: Lead) -> None:
     enrollment.state, enrollment.next_due_at, enrollment.waiting_reason = EnrollmentState.COMPLETED.value, None, None
-    record(session, enrollment.workspace_id, "enrollment_completed", lead_id=lead.id,
+    record(ctx.session, enrollment.workspace_id, "enrollment_completed", lead_id=lead.id,
            subject=f"sequence:{enrollment.sequence_id}")
-    if lead.stage == LeadStage.OUTREACH_ACTIVE.value and lead.stop_reason is None and not _other_open(
-            session, enrollment):
-        move_lead(session, lead, LeadStage.COMPLETED, sequence=enrollment.sequence_id)
-    sequence = session.get(Sequence, enrollment.sequence_id)
-    assert sequence is not None
-    complete_if_finished(session, sequence)
+    ctx.touched_sequences.add(enrollment.sequence_id)
+    ctx.finished_leads.add(lead.id)
 
 
-def _other_open(session: Session, enrollment: Enrollment) -> bool:
-    return session.scalar(select(Enrollment.id).where(
-        Enrollment.lead_id == enrollment.lead_id, Enrollment.id != enrollment.id,
-        Enrollment.state.in_((EnrollmentState.ACTIVE.value, EnrollmentState.WAITING.value))).limit(1)) is not None
-
-
-def stop_enrollment(session: Session, enrollment: Enrollment, state: EnrollmentState, reason: str) -> None:
+def stop_enrollment(ctx: SendContext, enrollment: Enrollment, state: EnrollmentState, reason: str) -> None:
     """End an enrollment (reply, opt-out, suppression, bounce on an email-only path): every remaining
     scheduled message is cancelled."""
     enrollment.state, enrollment.next_due_at = state.value, None
     if state is EnrollmentState.STOPPED:
         enrollment.stop_reason = reason
-    session.execute(update(Message).where(Message.enrollment_id == enrollment.id,
-                                          Message.send_state == SendState.SCHEDULED.value)
-                    .values(send_state=SendState.SKIPPED.value, last_error=reason[:1000]))
-    record(session, enrollment.workspace_id, f"enrollment_{state.value}", lead_id=enrollment.lead_id,
+    ctx.session.execute(update(Message).where(Message.enrollment_id == enrollment.id,
+                                              Message.send_state == SendState.SCHEDULED.value)
+                        .values(send_state=SendState.SKIPPED.value, last_error=reason[:1000]))
+    record(ctx.session, enrollment.workspace_id, f"enrollment_{state.value}", lead_id=enrollment.lead_id,
            subject=f"sequence:{enrollment.sequence_id}", reason=reason)
-    sequence = session.get(Sequence, enrollment.sequence_id)
-    assert sequence is not None
-    if sequence.state == Lifecycle.ACTIVE.value:
-        complete_if_finished(session, sequence)
+    ctx.touched_sequences.add(enrollment.sequence_id)

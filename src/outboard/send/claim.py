@@ -1,11 +1,13 @@
-"""Claiming a due step: one transaction that re-checks every rule and records `sending` before the
-network call (rules 1 to 5). What it hands back is a Ticket; the send happens outside the transaction."""
+"""Claiming due steps: one transaction per batch that re-checks every rule for each step and records
+`sending` before any network call (rules 1 to 5). It hands back Tickets; the sends happen after commit."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -13,16 +15,17 @@ from sqlalchemy.orm import Session
 from outboard.core.lifecycle import Lifecycle
 from outboard.core.sequence import Channel, Condition, EnrollmentState, ReviewState, SendState
 from outboard.core.stages import StopReason
-from outboard.db.models import Enrollment, Lead, LinkedinTask, Message, Run, SenderAccount, Sequence, Step
-from outboard.db.suppressions import identity_of, matching_reason
+from outboard.db.models import Enrollment, Lead, LinkedinTask, Message, SenderAccount, Step
 from outboard.db.timeline import record, stop_lead
 from outboard.send.accounts import email_caps, linkedin_caps
 from outboard.send.advance import account_for, reach_of, schedule_position, skip_message, stop_enrollment
-from outboard.send.caps import EmailUsage, LinkedInUsage, check_email, check_linkedin, day_bounds
+from outboard.send.caps import CapCheck, EmailUsage, LinkedInUsage, check_email, check_linkedin, day_bounds
+from outboard.send.context import SendContext
 from outboard.send.rules import step_decision
 from outboard.send.schedule import next_send_time
 from outboard.send.timing import lead_timezone, schedule_of
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a worker that dies with leased steps gives them back after this
 _COUNTED = (SendState.SENDING.value, SendState.SENT.value, SendState.RECONCILE.value)
 
@@ -39,6 +42,13 @@ class Ticket:
     provider: str  # smtp | manual | api
     smtp_message_id: str | None = None
     payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClaimFailure:
+    enrollment_id: int
+    lease_until: datetime
+    error: Exception
 
 
 def lease_due(session: Session, now: datetime, limit: int) -> list[tuple[int, datetime]]:
@@ -59,138 +69,207 @@ def lease_due(session: Session, now: datetime, limit: int) -> list[tuple[int, da
     return [(row.id, lease_until) for row in sorted(rows, key=lambda r: (r.next_position == 1, r.id))]
 
 
-def claim(session: Session, enrollment_id: int, lease_until: datetime, now: datetime,
-          build_payload: Any) -> Ticket | None:
-    """Re-check and claim one leased enrollment. None when nothing is to be sent now (skipped, deferred,
-    stopped, or taken by someone else)."""
-    # The guarded write takes the row lock first (and SQLite's write lock), so a reply recorded by the
-    # inbox either committed before (state is no longer active: 0 rows) or waits until we are done.
-    taken = session.execute(update(Enrollment).where(
-        Enrollment.id == enrollment_id, Enrollment.state == EnrollmentState.ACTIVE.value,
-        Enrollment.next_due_at == lease_until).values(updated_at=now)).rowcount
-    if not taken:
-        return None
-    enrollment = session.get(Enrollment, enrollment_id)
-    assert enrollment is not None
-    sequence = session.get(Sequence, enrollment.sequence_id)
-    run = session.get(Run, sequence.run_id) if sequence else None
-    lead = session.get(Lead, enrollment.lead_id)
-    assert sequence is not None and run is not None and lead is not None
-    if Lifecycle.ACTIVE.value not in (sequence.state,) or run.state != Lifecycle.ACTIVE.value:
+class _Caps:
+    """Cap usage per account for this batch: counted once under the account's row lock, then kept up to
+    date in memory as the batch claims, so workers never overshoot (rule 4)."""
+
+    def __init__(self, ctx: SendContext, now: datetime):
+        self.ctx, self.now = ctx, now
+        self._email: dict[int, int] = {}
+        self._linkedin: dict[int, dict[str, Any]] = {}
+
+    def check(self, account: SenderAccount, channel: Channel) -> CapCheck:
+        tz = ZoneInfo(account.timezone)
+        if channel is Channel.EMAIL:
+            if account.id not in self._email:
+                self._email[account.id] = self._count_email(account, tz)
+            used = self._email[account.id]
+            return check_email(email_caps(account), EmailUsage(used, account.last_send_at), self.now, tz,
+                               seed=account.id)
+        if account.id not in self._linkedin:
+            self._linkedin[account.id] = self._count_linkedin(account, tz)
+        usage = self._linkedin[account.id]
+        return check_linkedin(linkedin_caps(account), LinkedInUsage(
+            invite_times=usage["invites"], messages_today=usage["messages"], pending_invites=usage["pending"],
+            last_action_at=account.last_send_at), channel, self.now, tz, seed=account.id)
+
+    def consume(self, account: SenderAccount, channel: Channel) -> None:
+        account.last_send_at = self.now
+        account.first_send_at = account.first_send_at or self.now
+        if channel is Channel.EMAIL:
+            self._email[account.id] += 1
+        elif channel is Channel.LINKEDIN_INVITE:
+            self._linkedin[account.id]["invites"].append(self.now)
+            self._linkedin[account.id]["pending"] += 1
+        else:
+            self._linkedin[account.id]["messages"] += 1
+
+    def _lock(self, account: SenderAccount) -> None:
+        self.ctx.session.execute(select(SenderAccount.id).where(SenderAccount.id == account.id).with_for_update())
+
+    def _count_email(self, account: SenderAccount, tz: ZoneInfo) -> int:
+        self._lock(account)
+        start, _ = day_bounds(self.now, tz)
+        return self.ctx.session.scalar(select(func.count()).where(
+            Message.sender_account_id == account.id, Message.send_state.in_(_COUNTED),
+            Message.sending_at >= start)) or 0
+
+    def _count_linkedin(self, account: SenderAccount, tz: ZoneInfo) -> dict[str, Any]:
+        self._lock(account)
+        session = self.ctx.session
+        start, _ = day_bounds(self.now, tz)
+        counted = (Message.sender_account_id == account.id, Message.send_state.in_(_COUNTED))
+        invites = list(session.scalars(select(Message.sending_at).where(
+            *counted, Message.channel == Channel.LINKEDIN_INVITE.value, Message.sending_at >= self.now - timedelta(7))))
+        messages = session.scalar(select(func.count()).where(
+            *counted, Message.channel == Channel.LINKEDIN_MESSAGE.value, Message.sending_at >= start)) or 0
+        pending = session.scalar(select(func.count()).where(
+            Enrollment.linkedin_account_id == account.id, Enrollment.invite_sent_at.is_not(None),
+            Enrollment.invite_accepted_at.is_(None), Enrollment.state.in_(("active", "waiting")))) or 0
+        return {"invites": invites, "messages": messages, "pending": pending}
+
+
+def claim_batch(session: Session, leased: list[tuple[int, datetime]], now: datetime,
+                build_payload: Any) -> tuple[list[Ticket], list[ClaimFailure]]:
+    """Re-check and claim leased enrollments. Each is claimed in a savepoint, so one bad lead does not
+    undo the others; what fails is returned for the caller to record."""
+    if not leased:
+        return [], []
+    lease_of = dict(leased)
+    # The guarded write takes the row locks first (and SQLite's write lock), so a reply recorded by the
+    # inbox either committed before (state is no longer active: not returned) or waits until we are done.
+    ours = set(session.scalars(update(Enrollment).where(
+        Enrollment.id.in_(lease_of), Enrollment.state == EnrollmentState.ACTIVE.value,
+        Enrollment.next_due_at.in_(set(lease_of.values()))).values(updated_at=now).returning(Enrollment.id)))
+    ctx = SendContext(session)
+    with session.no_autoflush:
+        enrollments = {e.id: e for e in ctx.preload(ours)}
+    todo = [e for e in (enrollments.get(i) for i, _ in leased) if e is not None and e.next_due_at == lease_of[e.id]]
+    try:
+        # Fast path: the whole batch in one savepoint, flushed once (batched writes).
+        caps = _Caps(ctx, now)
+        with session.begin_nested(), session.no_autoflush:
+            tickets = [t for t in (_claim_one(ctx, caps, e, now, build_payload) for e in todo) if t is not None]
+        ctx.finish()
+        return tickets, []
+    except Exception:  # one bad lead: redo the batch one savepoint per lead to find and skip it
+        log.info("claim batch failed; retrying lead by lead", exc_info=True)
+    return _claim_one_by_one(session, todo, lease_of, now, build_payload)
+
+
+def _claim_one_by_one(session: Session, todo: list[Enrollment], lease_of: dict[int, datetime], now: datetime,
+                      build_payload: Any) -> tuple[list[Ticket], list[ClaimFailure]]:
+    ctx = SendContext(session)
+    ctx.preload(e.id for e in todo)
+    caps = _Caps(ctx, now)
+    tickets: list[Ticket] = []
+    failures: list[ClaimFailure] = []
+    for enrollment in todo:
+        try:
+            with session.begin_nested():
+                ticket = _claim_one(ctx, caps, enrollment, now, build_payload)
+        except Exception as exc:  # recorded by the caller in its own transaction
+            log.exception("claim of enrollment %s failed", enrollment.id)
+            failures.append(ClaimFailure(enrollment.id, lease_of[enrollment.id], exc))
+            continue
+        if ticket is not None:
+            tickets.append(ticket)
+    ctx.finish()
+    return tickets, failures
+
+
+def _claim_one(ctx: SendContext, caps: _Caps, enrollment: Enrollment, now: datetime,
+               build_payload: Any) -> Ticket | None:
+    sequence = ctx.sequence(enrollment.sequence_id)
+    run = ctx.run(sequence.run_id)
+    lead = ctx.lead(enrollment.lead_id)
+    if sequence.state != Lifecycle.ACTIVE.value or run.state != Lifecycle.ACTIVE.value:
         enrollment.next_due_at = now + timedelta(hours=1)
         return None
-    step = session.scalar(select(Step).where(Step.sequence_id == sequence.id,
-                                             Step.position == enrollment.next_position))
+    step = ctx.step_at(sequence.id, enrollment.next_position)
     if step is None:
-        schedule_position(session, enrollment, enrollment.next_position + 1, now)
+        schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
         return None
-    message = session.scalar(select(Message).where(Message.enrollment_id == enrollment.id,
-                                                   Message.step_id == step.id))
+    message = ctx.message(enrollment.id, step.id)
     if message is not None and message.send_state in (SendState.SENDING.value, SendState.RECONCILE.value):
         # A crash between `sending` and the result: never send again; a person or the mailbox decides.
         message.send_state = SendState.RECONCILE.value
         enrollment.state, enrollment.next_due_at = EnrollmentState.WAITING.value, None
         enrollment.waiting_reason = "reconcile"
-        record(session, enrollment.workspace_id, "send_needs_reconciliation", lead_id=lead.id,
+        record(ctx.session, enrollment.workspace_id, "send_needs_reconciliation", lead_id=lead.id,
                subject=f"message:{message.id}")
         return None
     if message is not None and message.send_state in (SendState.SENT.value, SendState.SKIPPED.value,
                                                        SendState.FAILED.value):
-        schedule_position(session, enrollment, step.position + 1, message.sent_at or now)
+        schedule_position(ctx, enrollment, step.position + 1, message.sent_at or now)
         return None
-    if _suppressed(session, enrollment, lead):
+    if _suppressed(ctx, enrollment, lead):
         return None
     channel = Channel(step.channel)
     if enrollment.waiting_reason == "invite_pending" and channel is Channel.LINKEDIN_MESSAGE \
             and lead.linkedin_connected_at is None:
-        _withdraw_invite(session, enrollment, step, now)
+        _withdraw_invite(ctx, enrollment, step, now)
         return None
-    account = account_for(session, enrollment, channel)
+    account = account_for(ctx, enrollment, channel)
     decision = step_decision(channel, Condition(step.condition), reach_of(lead, enrollment, sequence),
                              has_account=account is not None)
     if not decision.go:
-        skip_message(session, enrollment, step, decision.reason)
-        schedule_position(session, enrollment, step.position + 1, now)
+        skip_message(ctx, enrollment, step, decision.reason)
+        schedule_position(ctx, enrollment, step.position + 1, now)
         return None
     assert account is not None
     if message is None or message.review_state != ReviewState.APPROVED.value or any(
             f.get("severity") == "blocking" for f in message.findings):
-        skip_message(session, enrollment, step, "no approved message for this step")
-        schedule_position(session, enrollment, step.position + 1, now)
+        skip_message(ctx, enrollment, step, "no approved message for this step")
+        schedule_position(ctx, enrollment, step.position + 1, now)
         return None
     tz = lead_timezone(lead, account)
     window_opens = next_send_time(now, schedule_of(sequence), tz)
     if window_opens > now:
         enrollment.next_due_at = window_opens
         return None
-    # Lock the account row: caps are counted and consumed under it, so workers never overshoot (rule 4).
-    session.execute(select(SenderAccount.id).where(SenderAccount.id == account.id).with_for_update())
-    verdict = _caps(session, account, channel, now)
+    verdict = caps.check(account, channel)
     if not verdict.allowed:
         later = verdict.earliest or now + timedelta(days=1)
         enrollment.next_due_at = next_send_time(max(later, now + timedelta(seconds=1)), schedule_of(sequence), tz)
         return None
-    payload = build_payload(session, enrollment, step, message, lead, account, sequence)
+    payload = build_payload(ctx.session, enrollment, step, message, lead, account, sequence)
     message.send_state, message.sending_at = SendState.SENDING.value, now
     message.sender_account_id, message.attempts = account.id, message.attempts + 1
     message.smtp_message_id = payload.get("message_id")
-    account.last_send_at = now
-    account.first_send_at = account.first_send_at or now
+    caps.consume(account, channel)
     provider = "smtp" if channel is Channel.EMAIL else account.connection.get("provider", "manual")
     if provider == "manual":
-        session.add(LinkedinTask(workspace_id=account.workspace_id, message_id=message.id, account_id=account.id,
-                                 kind=channel.value, profile_url=f"https://www.linkedin.com/in/{lead.linkedin_id}/",
-                                 text=message.body))
+        ctx.session.add(LinkedinTask(workspace_id=account.workspace_id, message_id=message.id, account_id=account.id,
+                                     kind=channel.value, text=message.body,
+                                     profile_url=f"https://www.linkedin.com/in/{lead.linkedin_id}/"))
         enrollment.state, enrollment.next_due_at = EnrollmentState.WAITING.value, None
         enrollment.waiting_reason = "manual_task"
-        record(session, enrollment.workspace_id, "linkedin_task_created", lead_id=lead.id,
+        record(ctx.session, enrollment.workspace_id, "linkedin_task_created", lead_id=lead.id,
                subject=f"message:{message.id}", kind=channel.value)
     return Ticket(enrollment.workspace_id, enrollment.id, message.id, account.id, channel, provider,
                   message.smtp_message_id, payload)
 
 
-def _suppressed(session: Session, enrollment: Enrollment, lead: Lead) -> bool:
+def _suppressed(ctx: SendContext, enrollment: Enrollment, lead: Lead) -> bool:
     """Rule 3, checked again immediately before the send: a suppression or opt-out stops the enrollment."""
-    reason = matching_reason(session, enrollment.workspace_id, identity_of(lead))
+    reason = ctx.suppression_reason(enrollment.workspace_id, lead)
     if reason is None and lead.stop_reason not in (StopReason.OPTED_OUT.value, StopReason.BLOCKED.value):
         return False
     stop = StopReason.OPTED_OUT if (reason == "opt_out" or lead.stop_reason == "opted_out") else StopReason.BLOCKED
-    stop_lead(session, lead, stop, source="suppression list")
-    stop_enrollment(session, enrollment, EnrollmentState.STOPPED, stop.value)
+    stop_lead(ctx.session, lead, stop, source="suppression list")
+    stop_enrollment(ctx, enrollment, EnrollmentState.STOPPED, stop.value)
     return True
 
 
-def _withdraw_invite(session: Session, enrollment: Enrollment, step: Step, now: datetime) -> None:
+def _withdraw_invite(ctx: SendContext, enrollment: Enrollment, step: Step, now: datetime) -> None:
     """The invite was not accepted in time: withdraw it (a task or the API) and go on with other steps."""
     enrollment.waiting_reason = "invite_withdrawn"
-    invite = session.scalar(select(LinkedinTask).join(Message, LinkedinTask.message_id == Message.id).where(
+    invite = ctx.session.scalar(select(LinkedinTask).join(Message, LinkedinTask.message_id == Message.id).where(
         Message.enrollment_id == enrollment.id, LinkedinTask.kind == Channel.LINKEDIN_INVITE.value))
     if invite is not None and invite.state in ("open", "done"):
         invite.state = "withdrawn"
-    record(session, enrollment.workspace_id, "invite_withdrawn", lead_id=enrollment.lead_id,
+    record(ctx.session, enrollment.workspace_id, "invite_withdrawn", lead_id=enrollment.lead_id,
            subject=f"sequence:{enrollment.sequence_id}")
-    skip_message(session, enrollment, step, "invite not accepted in time")
-    schedule_position(session, enrollment, step.position + 1, now)
-
-
-def _caps(session: Session, account: SenderAccount, channel: Channel, now: datetime) -> Any:
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(account.timezone)
-    start, _ = day_bounds(now, tz)
-    counted = (Message.sender_account_id == account.id, Message.send_state.in_(_COUNTED))
-    if channel is Channel.EMAIL:
-        sent_today = session.scalar(select(func.count()).where(*counted, Message.sending_at >= start)) or 0
-        return check_email(email_caps(account), EmailUsage(sent_today, account.last_send_at), now, tz,
-                           seed=account.id)
-    week_ago = now - timedelta(days=7)
-    invite_times = list(session.scalars(select(Message.sending_at).where(
-        *counted, Message.channel == Channel.LINKEDIN_INVITE.value, Message.sending_at >= week_ago)))
-    messages_today = session.scalar(select(func.count()).where(
-        *counted, Message.channel == Channel.LINKEDIN_MESSAGE.value, Message.sending_at >= start)) or 0
-    pending = session.scalar(select(func.count()).where(
-        Enrollment.linkedin_account_id == account.id, Enrollment.invite_sent_at.is_not(None),
-        Enrollment.invite_accepted_at.is_(None), Enrollment.state.in_(("active", "waiting")))) or 0
-    usage = LinkedInUsage(invite_times=invite_times, messages_today=messages_today, pending_invites=pending,
-                          last_action_at=account.last_send_at)
-    return check_linkedin(linkedin_caps(account), usage, channel, now, tz, seed=account.id)
+    skip_message(ctx, enrollment, step, "invite not accepted in time")
+    schedule_position(ctx, enrollment, step.position + 1, now)

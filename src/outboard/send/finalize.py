@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from outboard.db.usage import charge
 from outboard.send.accounts import pause_account
 from outboard.send.advance import schedule_position
 from outboard.send.claim import Ticket
+from outboard.send.context import SendContext
 from outboard.send.outcomes import (
     AddressRejected,
     AuthFailed,
@@ -27,20 +29,52 @@ from outboard.send.outcomes import (
     Sent,
 )
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BOUNCE_WINDOW = 30  # sends looked at for the bounce rate
 BOUNCE_THRESHOLD = 0.03
 
 
-def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) -> None:
-    message = session.get(Message, ticket.message_id)
-    enrollment = session.get(Enrollment, ticket.enrollment_id)
-    account = session.get(SenderAccount, ticket.account_id)
-    assert message is not None and enrollment is not None and account is not None
+def finalize_batch(session: Session, results: list[tuple[Ticket, Outcome]], now: datetime) -> None:
+    """Record a batch of outcomes in one transaction; each in a savepoint of its own."""
+    ctx = SendContext(session)
+    with session.no_autoflush:
+        ctx.preload(t.enrollment_id for t, _ in results)
+    try:
+        # Fast path: one savepoint for the batch, flushed once (batched writes).
+        with session.begin_nested(), session.no_autoflush:
+            for ticket, outcome in results:
+                finalize(ctx, ticket, outcome, now)
+        ctx.finish()
+        return
+    except Exception:
+        log.info("finalize batch failed; recording outcomes one by one", exc_info=True)
+    ctx = SendContext(session)
+    ctx.preload(t.enrollment_id for t, _ in results)
+    for ticket, outcome in results:
+        try:
+            with session.begin_nested():
+                finalize(ctx, ticket, outcome, now)
+        except Exception:  # the message stays `sending` and is reconciled, never re-sent blindly
+            log.exception("recording the outcome of message %s failed", ticket.message_id)
+    ctx.finish()
+
+
+def finalize_one(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) -> None:
+    """One outcome outside a batch: a manual task done, a send reconciled from the Sent folder."""
+    ctx = SendContext(session)
+    finalize(ctx, ticket, outcome, now)
+    ctx.finish()
+
+
+def finalize(ctx: SendContext, ticket: Ticket, outcome: Outcome, now: datetime) -> None:
+    session = ctx.session
+    enrollment = ctx.get(Enrollment, ticket.enrollment_id)
+    message = ctx.get(Message, ticket.message_id)
+    account = ctx.account(ticket.account_id)
     if message.send_state != SendState.SENDING.value:
         return  # already finalized (or reconciled) by someone else
-    lead = session.get(Lead, enrollment.lead_id)
-    assert lead is not None
+    lead = ctx.lead(enrollment.lead_id)
     subject = f"message:{message.id}"
     if isinstance(outcome, Sent):
         message.send_state, message.sent_at, message.provider_id = SendState.SENT.value, now, outcome.provider_id
@@ -48,8 +82,9 @@ def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) 
             enrollment.invite_sent_at = now
         record(session, enrollment.workspace_id, "message_sent", lead_id=lead.id, subject=subject,
                channel=ticket.channel.value, account=account.id, position=enrollment.next_position)
-        charge(session, enrollment.workspace_id, "send", f"send:{message.id}")
-        schedule_position(session, enrollment, enrollment.next_position + 1, now)
+        # Only a message in `sending` gets here, once: its charge cannot exist yet.
+        charge(session, enrollment.workspace_id, "send", f"send:{message.id}", known_new=True)
+        schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
         return
     if isinstance(outcome, ConnectionFailed) and outcome.maybe_delivered:
         _needs_reconciliation(session, message, enrollment, outcome.reason)
@@ -57,7 +92,7 @@ def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) 
     if isinstance(outcome, Deferred | ConnectionFailed):
         retry = outcome.retry_after if isinstance(outcome, Deferred) else timedelta(minutes=5)
         if message.attempts >= MAX_ATTEMPTS:
-            _failed(session, message, enrollment, f"gave up after {message.attempts} attempts: {outcome.reason}", now)
+            _failed(ctx, message, enrollment, f"gave up after {message.attempts} attempts: {outcome.reason}", now)
             return
         message.send_state, message.last_error = SendState.SCHEDULED.value, outcome.reason[:1000]
         enrollment.next_due_at = now + retry
@@ -67,7 +102,7 @@ def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) 
     if isinstance(outcome, AddressRejected):
         message.send_state, message.last_error = SendState.FAILED.value, outcome.reason[:1000]
         bounce_address(session, lead, f"{outcome.code} {outcome.enhanced or ''} {outcome.reason}".strip())
-        schedule_position(session, enrollment, enrollment.next_position + 1, now)
+        schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
         check_bounce_rate(session, account)
         return
     if isinstance(outcome, ReputationBlocked | AuthFailed):
@@ -81,14 +116,14 @@ def finalize(session: Session, ticket: Ticket, outcome: Outcome, now: datetime) 
                    text=f"{account.address}: the server refused our credentials; fix them in Settings")
         return
     assert isinstance(outcome, Failed)
-    _failed(session, message, enrollment, outcome.reason, now)
+    _failed(ctx, message, enrollment, outcome.reason, now)
 
 
-def _failed(session: Session, message: Message, enrollment: Enrollment, reason: str, now: datetime) -> None:
+def _failed(ctx: SendContext, message: Message, enrollment: Enrollment, reason: str, now: datetime) -> None:
     message.send_state, message.last_error = SendState.FAILED.value, reason[:1000]
-    record(session, enrollment.workspace_id, "send_failed", lead_id=enrollment.lead_id,
+    record(ctx.session, enrollment.workspace_id, "send_failed", lead_id=enrollment.lead_id,
            subject=f"message:{message.id}", reason=reason)
-    schedule_position(session, enrollment, enrollment.next_position + 1, now)
+    schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
 
 
 def _needs_reconciliation(session: Session, message: Message, enrollment: Enrollment, reason: str) -> None:

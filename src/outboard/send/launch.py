@@ -31,6 +31,7 @@ from outboard.send.accounts import email_caps, linkedin_caps
 from outboard.send.advance import email_sendable, schedule_position
 from outboard.send.campaigns import sequence_accounts, sequence_group_ids, sequence_steps
 from outboard.send.caps import finish_date_estimate
+from outboard.send.context import SendContext
 from outboard.send.timing import schedule_of
 from outboard.write.strategy_store import load_strategy
 
@@ -233,6 +234,8 @@ def launch(session: Session, workspace_id: int, sequence_id: int, now: datetime,
     assert run is not None
     if run.state == Lifecycle.DRAFT.value:
         move_run(session, run, Lifecycle.ACTIVE, why=f"sequence {sequence.id} launched")
+    ctx = SendContext(session)
     for enrollment in enrollments:
-        schedule_position(session, enrollment, 1, now)
+        schedule_position(ctx, enrollment, 1, now)
+    ctx.finish()
     return LaunchResult(sequence.id, len(enrollments), findings)

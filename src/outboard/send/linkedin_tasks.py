@@ -11,7 +11,7 @@ from outboard.core.errors import NotFound, ValidationError
 from outboard.core.sequence import Channel, EnrollmentState
 from outboard.db.models import Enrollment, Lead, LinkedinTask, Message
 from outboard.send.claim import Ticket
-from outboard.send.finalize import finalize
+from outboard.send.finalize import finalize_one
 from outboard.send.outcomes import Sent
 from outboard.send.reactions import record_acceptance, record_reply
 
@@ -44,7 +44,7 @@ def mark_task(session: Session, workspace_id: int, task_id: int, action: str, no
             enrollment.state = EnrollmentState.ACTIVE.value
         ticket = Ticket(workspace_id, enrollment.id, message.id, message.sender_account_id or 0,
                         Channel(message.channel), "manual")
-        finalize(session, ticket, Sent(f"task:{task.id}"), now)
+        finalize_one(session, ticket, Sent(f"task:{task.id}"), now)
     if action == "accepted":
         if task.kind != Channel.LINKEDIN_INVITE.value:
             raise ValidationError("action", "only an invite can be accepted", value=action)

@@ -20,32 +20,42 @@ class PayloadBuilder:
 
     def __init__(self, secret: str, public_url: str, now_fn: Any):
         self.secret, self.public_url, self.now_fn = secret, public_url.rstrip("/"), now_fn
+        self._footers: dict[int, tuple[str, Footer]] = {}  # per sequence, for one tick
+
+    def _sender_and_footer(self, session: Session, sequence: Sequence) -> tuple[str, Footer]:
+        if sequence.id not in self._footers:
+            strategy_row = session.get(StrategyProfileRow, sequence.strategy_profile_id)
+            workspace = session.get(Workspace, sequence.workspace_id)
+            assert strategy_row is not None and workspace is not None
+            strategy = load_strategy(strategy_row)
+            prefs = workspace.preferences or {}
+            footer = Footer(postal_address=strategy.postal_address or prefs.get("postal_address", ""),
+                            opt_out_sentence=prefs.get("opt_out_sentence") or strategy.opt_out_sentence)
+            self._footers[sequence.id] = (strategy.sender_name, footer)
+        return self._footers[sequence.id]
 
     def __call__(self, session: Session, enrollment: Enrollment, step: Step, message: Message, lead: Lead,
                  account: SenderAccount, sequence: Sequence) -> dict[str, Any]:
         if Channel(step.channel) is not Channel.EMAIL:
             return {"text": message.body, "linkedin_id": lead.linkedin_id}
-        strategy_row = session.get(StrategyProfileRow, sequence.strategy_profile_id)
-        workspace = session.get(Workspace, enrollment.workspace_id)
-        assert strategy_row is not None and workspace is not None and lead.email
-        strategy = load_strategy(strategy_row)
-        prefs = workspace.preferences or {}
-        footer = Footer(postal_address=strategy.postal_address or prefs.get("postal_address", ""),
-                        opt_out_sentence=prefs.get("opt_out_sentence") or strategy.opt_out_sentence)
+        assert lead.email
+        sender_name, footer = self._sender_and_footer(session, sequence)
         token = make_unsubscribe_token(self.secret, enrollment.workspace_id, enrollment.id, lead.email)
         domain = account.address.rpartition("@")[2]
         unsubscribe = Unsubscribe.for_token(token, f"{self.public_url}/u", domain)
         email = build_email(
-            sender_name=account.connection.get("from_name") or strategy.sender_name,
+            sender_name=account.connection.get("from_name") or sender_name,
             sender_address=account.address, to_address=lead.email, to_name=lead.full_name,
             subject=message.subject or "", body=message.body, now=self.now_fn(), footer=footer,
-            unsubscribe=unsubscribe, thread=_thread(session, enrollment),
+            unsubscribe=unsubscribe, thread=_thread(session, enrollment, step),
         )
         return {"message_id": email.message_id, "email": email}
 
 
-def _thread(session: Session, enrollment: Enrollment) -> Thread | None:
+def _thread(session: Session, enrollment: Enrollment, step: Step) -> Thread | None:
     """Earlier emails of this enrollment that went out: follow-ups reply in their thread."""
+    if step.position == 1:
+        return None  # nothing can have gone out before the first step
     earlier = session.execute(select(Message.subject, Message.smtp_message_id).where(
         Message.enrollment_id == enrollment.id, Message.channel == Channel.EMAIL.value,
         Message.send_state == SendState.SENT.value).order_by(Message.sent_at)).all()

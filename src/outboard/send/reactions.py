@@ -18,6 +18,7 @@ from outboard.db.models import Enrollment, Lead, Sequence
 from outboard.db.suppressions import suppress
 from outboard.db.timeline import move_lead, record, stop_lead
 from outboard.send.advance import schedule_position, stop_enrollment
+from outboard.send.context import SendContext
 
 OPEN = (EnrollmentState.ACTIVE.value, EnrollmentState.WAITING.value)
 
@@ -31,28 +32,30 @@ def record_reply(session: Session, lead: Lead, channel: str, at: datetime, *, so
     """A human reply on any channel. With stop-on-reply (the default) every remaining automated step is
     cancelled; otherwise only `no_reply` steps are. Returns how many enrollments stopped."""
     stopped = 0
+    ctx = SendContext(session)
     for enrollment in _open_enrollments(session, lead.id):
         sequence = session.get(Sequence, enrollment.sequence_id)
         assert sequence is not None
         enrollment.replied_at = enrollment.replied_at or at
         if sequence.stop_on_reply:
-            stop_enrollment(session, enrollment, EnrollmentState.REPLIED, f"replied on {channel}")
+            stop_enrollment(ctx, enrollment, EnrollmentState.REPLIED, f"replied on {channel}")
             stopped += 1
         if sequence.stop_colleagues_on_reply and lead.company_id is not None:
-            stopped += _stop_colleagues(session, lead, sequence)
+            stopped += _stop_colleagues(ctx, lead, sequence)
     record(session, lead.workspace_id, "replied", lead_id=lead.id, channel=channel, source=source)
     if lead.stage == LeadStage.OUTREACH_ACTIVE.value and lead.stop_reason is None:
         move_lead(session, lead, LeadStage.REPLIED, channel=channel)
+    ctx.finish()
     return stopped
 
 
-def _stop_colleagues(session: Session, lead: Lead, sequence: Sequence) -> int:
-    colleagues = session.scalars(select(Enrollment).join(Lead, Lead.id == Enrollment.lead_id).where(
+def _stop_colleagues(ctx: SendContext, lead: Lead, sequence: Sequence) -> int:
+    colleagues = ctx.session.scalars(select(Enrollment).join(Lead, Lead.id == Enrollment.lead_id).where(
         Enrollment.sequence_id == sequence.id, Enrollment.state.in_(OPEN), Lead.company_id == lead.company_id,
         Lead.id != lead.id).with_for_update())
     count = 0
     for enrollment in colleagues:
-        stop_enrollment(session, enrollment, EnrollmentState.STOPPED, f"a colleague ({lead.full_name}) replied")
+        stop_enrollment(ctx, enrollment, EnrollmentState.STOPPED, f"a colleague ({lead.full_name}) replied")
         count += 1
     return count
 
@@ -62,12 +65,14 @@ def record_acceptance(session: Session, lead: Lead, at: datetime) -> None:
     if lead.linkedin_connected_at is None:
         lead.linkedin_connected_at = at
     record(session, lead.workspace_id, "invite_accepted", lead_id=lead.id)
+    ctx = SendContext(session)
     for enrollment in _open_enrollments(session, lead.id):
         if enrollment.invite_sent_at is None:
             continue
         enrollment.invite_accepted_at = enrollment.invite_accepted_at or at
         if enrollment.waiting_reason == "invite_pending" and enrollment.state == EnrollmentState.ACTIVE.value:
-            schedule_position(session, enrollment, enrollment.next_position, at)
+            schedule_position(ctx, enrollment, enrollment.next_position, at)
+    ctx.finish()
 
 
 def record_opt_out(session: Session, lead: Lead, *, source: str) -> None:
@@ -77,8 +82,10 @@ def record_opt_out(session: Session, lead: Lead, *, source: str) -> None:
     if lead.linkedin_id:
         suppress(session, lead.workspace_id, "linkedin", lead.linkedin_id, "opt_out", note=source[:300])
     stop_lead(session, lead, StopReason.OPTED_OUT, source=source)
+    ctx = SendContext(session)
     for enrollment in _open_enrollments(session, lead.id):
-        stop_enrollment(session, enrollment, EnrollmentState.STOPPED, StopReason.OPTED_OUT.value)
+        stop_enrollment(ctx, enrollment, EnrollmentState.STOPPED, StopReason.OPTED_OUT.value)
+    ctx.finish()
 
 
 def postpone_for_absence(session: Session, lead: Lead, until: datetime | None, now: datetime) -> None:

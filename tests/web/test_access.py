@@ -1,0 +1,167 @@
+"""Access over every route: nothing works signed out (except the public pages), another workspace's objects
+are 404 even for an admin, and members cannot change settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from outboard.db.models import Invitation, Job, Run, Suppression, WorkspacePlay
+from outboard.db.scope import Scope
+from outboard.plays.library import get_play, play_to_dict
+from outboard.team.tokens import create_token
+from tests.web.conftest import api_token, bearer, csrf_token, fill, make_leads, routes, signed_in_as
+
+# Reachable without signing in, each for a reason: signing in, the invitation link (its token is the
+# credential), the recipient's unsubscribe link (RFC 8058: no cookie), the API's own documentation, the
+# health check for load balancers, and signing out (harmless without a session).
+PUBLIC = {
+    ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout"),
+    ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
+    ("GET", "/u/{token}"), ("POST", "/u/{token}"),
+    ("GET", "/api/docs"), ("GET", "/api/openapi.json"), ("GET", "/healthz"),
+}
+ANY_IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invitation_id": 1, "user_id": 1,
+           "play_id": "cold-email-first", "token": "x"}
+
+
+def test_the_public_list_names_only_routes_that_exist(app):
+    assert set(routes(app)) >= PUBLIC
+
+
+def test_no_route_works_without_signing_in(app, client):
+    token = csrf_token(client)  # a valid anonymous token: the refusal must come from the missing sign-in
+    checked = 0
+    for method, path in routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        url = fill(path, ANY_IDS)
+        if path.startswith("/api/"):
+            response = client.request(method, url, json={})
+            assert response.status_code == 401, f"{method} {path} answered {response.status_code} without a token"
+            assert response.headers["www-authenticate"] == "Bearer"
+        elif method == "GET":
+            response = client.get(url, follow_redirects=False)
+            assert response.status_code == 303, f"{method} {path} answered {response.status_code} signed out"
+            assert response.headers["location"].startswith("/signin")
+        else:
+            response = client.request(method, url, data={"csrf_token": token}, follow_redirects=False)
+            assert response.status_code == 401, f"{method} {path} answered {response.status_code} signed out"
+        checked += 1
+    assert checked >= 25
+
+
+def test_a_wrong_or_malformed_token_is_refused(client):
+    for header in ({"Authorization": "Bearer obt_not-a-real-token"}, {"Authorization": "Basic YTpi"},
+                   {"Authorization": "Bearer "}):
+        assert client.get("/api/me", headers=header).status_code == 401
+
+
+def test_a_signed_out_htmx_request_is_sent_to_the_sign_in_page(client):
+    response = client.get("/leads", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/signin?next=%2Fleads"
+
+
+@pytest.fixture
+def theirs(db, other_workspace, clock):
+    """One object of every kind that has an id in a URL, all in the other workspace."""
+    lead_id = make_leads(db, other_workspace.workspace_id, 1, prefix="Their")[0]
+    with db.transaction() as session:
+        scope = Scope(session, other_workspace.workspace_id)
+        job = scope.add(Job(kind="selfcheck", params={}))
+        token, _ = create_token(session, other_workspace.workspace_id, other_workspace.id, "theirs")
+        entry = scope.add(Suppression(kind="domain", value_hash="0" * 64, reason="blocklist", note="theirs"))
+        invitation = scope.add(Invitation(email="x@rival.test", role="member", token_hash="1" * 64,
+                                          expires_at=clock.now() + timedelta(days=3)))
+        spec = {**play_to_dict(get_play("cold-email-first")), "id": "rival-secret-play", "name": "Secret"}
+        scope.add(WorkspacePlay(key="rival-secret-play", spec=spec))
+        run = scope.add(Run(name="Their run", play_key="cold-email-first", play_snapshot={}))
+        session.flush()
+        return {"lead_id": lead_id, "job_id": job.id, "token_id": token.id, "suppression_id": entry.id,
+                "invitation_id": invitation.id, "user_id": other_workspace.id, "play_id": "rival-secret-play",
+                "run_id": run.id}
+
+
+def test_members_and_admins_get_404_for_every_api_object_of_another_workspace(app, client, db, admin, member,
+                                                                            theirs):
+    with_ids = [(m, p) for m, p in routes(app) if p.startswith("/api/") and "{" in p]
+    assert len(with_ids) >= 5
+    for person in (member, admin):
+        headers = bearer(api_token(db, person))
+        for method, path in with_ids:
+            response = client.request(method, fill(path, theirs), headers=headers)
+            # The suppression list is for admins: a member is turned away before any lookup.
+            expected = 403 if person is member and path.startswith("/api/suppressions") else 404
+            assert response.status_code == expected, f"{person.role}: {method} {path} answered {response.status_code}"
+            assert "Secret" not in response.text and "Their" not in response.text  # nothing of the object leaks
+
+
+def test_a_member_gets_404_for_every_page_object_of_another_workspace(app, member_client, theirs):
+    token = csrf_token(member_client, "/leads")
+    member_only = ("/settings/team/", "/settings/compliance/")  # admin pages answer 403 first for a member
+    pages = [(m, p) for m, p in routes(app) if "{" in p and not p.startswith(("/api/", "/u/", "/invite/"))]
+    assert len(pages) >= 6
+    for method, path in pages:
+        if path.startswith(member_only):
+            continue
+        response = member_client.request(method, fill(path, theirs), data={"csrf_token": token, "role": "admin"},
+                                         follow_redirects=False)
+        assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
+
+
+def test_an_admin_gets_404_for_admin_objects_of_another_workspace(app, admin_client, theirs):
+    token = csrf_token(admin_client, "/leads")
+    for path in ("/settings/team/invitations/{invitation_id}/revoke", "/settings/team/users/{user_id}/role",
+                 "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke"):
+        response = admin_client.post(fill(path, theirs), data={"csrf_token": token, "role": "member"},
+                                     follow_redirects=False)
+        assert response.status_code == 404, path
+    response = admin_client.post("/runs/select", data={"csrf_token": token, "run_id": theirs["run_id"]})
+    assert response.status_code == 404
+
+
+ADMIN_FORMS = {
+    "/settings/team/invitations": {"email": "new@acme.test", "role": "admin"},
+    "/settings/team/invitations/{invitation_id}/revoke": {},
+    "/settings/team/users/{user_id}/role": {"role": "admin"},
+    "/settings/usage/budget": {"budget": "10"},
+    "/settings/compliance/blocklist": {"value": "competitor.com"},
+    "/settings/compliance/blocklist/{suppression_id}/remove": {},
+    "/settings/compliance/footer": {"postal_address": "1 Main St", "opt_out_sentence": "Reply stop."},
+}
+
+
+def test_a_member_cannot_change_settings(app, member_client, member, db, admin):
+    settings_posts = {p for m, p in routes(app) if m == "POST" and p.startswith("/settings/")
+                      and not p.startswith("/settings/tokens")}
+    assert settings_posts == set(ADMIN_FORMS), "a new settings form: decide whether members may use it"
+    token = csrf_token(member_client, "/settings/team")
+    ids = {"invitation_id": 1, "user_id": member.id, "suppression_id": 1}
+    for path, form in ADMIN_FORMS.items():
+        response = member_client.post(fill(path, ids), data={**form, "csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 403, f"POST {path} answered {response.status_code} for a member"
+        assert "Only workspace admins" in response.text
+    page = member_client.get("/settings/team").text
+    assert "only admins can change them" in page and "Create invitation link" not in page
+
+
+def test_a_member_cannot_change_settings_through_the_api(client, db, member):
+    headers = bearer(api_token(db, member))
+    assert client.put("/api/usage/budget", json={"budget": 5}, headers=headers).status_code == 403
+    assert client.get("/api/suppressions", headers=headers).status_code == 403
+    assert client.post("/api/suppressions", json={"value": "x.com"}, headers=headers).status_code == 403
+    assert client.delete("/api/suppressions/1", headers=headers).status_code == 403
+    assert client.get("/api/usage", headers=headers).status_code == 200
+
+
+def test_a_deactivated_user_is_signed_out_and_their_tokens_stop(client, db, member):
+    from outboard.db.models import User
+
+    token = api_token(db, member)
+    signed_in_as(client, member)
+    with db.transaction() as session:
+        session.get(User, member.id).is_active = False
+    assert client.get("/leads", follow_redirects=False).status_code == 303
+    assert client.get("/api/me", headers=bearer(token)).status_code == 401
