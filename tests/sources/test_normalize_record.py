@@ -85,7 +85,7 @@ def test_as_raw_round_trip_keeps_custom_fields():
 def test_normalize_many_runs_in_a_process_pool():
     rows = [{"full_name": f"Anna Schmidt{i}", "email": f"a{i}@acme.de"} for i in range(20)]
     assert pickle.loads(pickle.dumps(normalize_record(rows[0]))) == normalize_record(rows[0])
-    with get_context("fork").Pool(2) as pool:
+    with get_context("spawn").Pool(2) as pool:  # fork would copy the locks of running server threads
         chunks = pool.map(normalize_many, [rows[:10], rows[10:]])
     assert [lead for chunk in chunks for lead in chunk] == normalize_many(rows)
 

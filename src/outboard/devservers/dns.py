@@ -1,6 +1,6 @@
 """A small authoritative DNS server on loopback, serving a zone the caller builds in code.
 
-It answers MX / A / AAAA, NXDOMAIN for names it does not know, NOERROR-without-data for names that
+It answers MX / A / AAAA / TXT, NXDOMAIN for names it does not know, NOERROR-without-data for names that
 exist without the asked type (so the RFC 5321 implicit-MX fallback can be exercised), SERVFAIL, and it
 can stay silent for chosen names so that resolvers time out.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from dnslib import AAAA, MX, QTYPE, RCODE, RR, A, DNSError, DNSRecord
+from dnslib import AAAA, MX, QTYPE, RCODE, RR, TXT, A, DNSError, DNSRecord
 from dnslib.server import DNSHandler, DNSLogger, DNSServer
 
 _TTL = 60
@@ -39,6 +39,7 @@ class DnsZone:
     mx: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     a: dict[str, list[str]] = field(default_factory=dict)
     aaaa: dict[str, list[str]] = field(default_factory=dict)
+    txt: dict[str, list[str]] = field(default_factory=dict)  # SPF, DMARC, DKIM keys
     empty: set[str] = field(default_factory=set)  # names that exist with no records at all
     timeouts: set[str] = field(default_factory=set)  # never answered
     servfail: set[str] = field(default_factory=set)
@@ -58,6 +59,10 @@ class DnsZone:
 
     def add_aaaa(self, name: str, *addresses: str) -> DnsZone:
         self.aaaa.setdefault(_name(name), []).extend(addresses)
+        return self
+
+    def add_txt(self, name: str, *texts: str) -> DnsZone:
+        self.txt.setdefault(_name(name), []).extend(texts)
         return self
 
     def add_empty(self, name: str) -> DnsZone:
@@ -80,7 +85,7 @@ class DnsZone:
         return self
 
     def exists(self, name: str) -> bool:
-        return name in self.mx or name in self.a or name in self.aaaa or name in self.empty
+        return name in self.mx or name in self.a or name in self.aaaa or name in self.txt or name in self.empty
 
 
 class _Silent(DNSError):
@@ -119,6 +124,11 @@ class _ZoneResolver:
         elif qtype == "AAAA":
             for ip in zone.aaaa.get(qname, []):
                 reply.add_answer(RR(qname, QTYPE.AAAA, rdata=AAAA(ip), ttl=_TTL))
+        elif qtype == "TXT":
+            for text in zone.txt.get(qname, []):
+                # One TXT record may hold several strings of at most 255 bytes (a DKIM key needs more).
+                chunks = [text[i:i + 255] for i in range(0, len(text), 255)] or [""]
+                reply.add_answer(RR(qname, QTYPE.TXT, rdata=TXT(chunks), ttl=_TTL))
         return reply  # NOERROR with no answer when the name lacks this type
 
 

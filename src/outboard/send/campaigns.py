@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from outboard.core.errors import OutboardError, ValidationError
+from outboard.core.errors import IllegalTransition, OutboardError, ValidationError
 from outboard.core.lifecycle import Lifecycle
 from outboard.core.plays import PlaySpec
 from outboard.core.sequence import Channel, Condition, StepSpec, validate_step, validate_steps
@@ -174,7 +174,14 @@ def pause_sequence(session: Session, sequence: Sequence, why: str = "paused by u
     _hold(session, [sequence.id])
 
 
+def _only_from_paused(machine: str, state: str) -> None:
+    """Resuming is Paused → Active; launching (Draft → Active) is a different act with its own checks."""
+    if state != Lifecycle.PAUSED.value:
+        raise IllegalTransition(f"{machine} resume", state, Lifecycle.ACTIVE.value, [])
+
+
 def resume_sequence(session: Session, sequence: Sequence) -> None:
+    _only_from_paused("sequence", sequence.state)
     run = session.get(Run, sequence.run_id)
     assert run is not None
     if run.state == Lifecycle.PAUSED.value:
@@ -195,6 +202,7 @@ def pause_run(session: Session, run: Run) -> None:
 
 
 def resume_run(session: Session, run: Run) -> None:
+    _only_from_paused("run", run.state)
     move_run(session, run, Lifecycle.ACTIVE, why="resumed by user")
     _release(session, _active_sequences(session, run))
 
