@@ -173,7 +173,7 @@ def test_map_and_normalize_in_a_process_pool():
     with open_table(DATA / "apollo.csv") as table:
         mapping = build_mapping(table.header)
         rows = [row.values for row in table]
-    with get_context("fork").Pool(2) as pool:
+    with get_context("spawn").Pool(2) as pool:  # fork would copy the locks of running server threads
         chunks = pool.map(partial(map_and_normalize, mapping), [rows[:2], rows[2:]])
     assert [lead for chunk in chunks for lead in chunk] == map_and_normalize(mapping, rows)
 
