@@ -45,6 +45,25 @@ class Settings(BaseSettings):
     verify_helo: str = "verify.outboard.local"
     verify_mail_from: str = "verify@outboard.local"
     verify_timeout: float = 10.0
+    verify_allow_test_domains: bool | None = None  # accept .test domains (demo, tests)
+    verify_retry_delays: str | None = None  # greylisting waits in seconds, "15,45"
+    verify_address_timeout: float | None = None  # whole budget for one address, retries included
+    # Enrichment waterfall (see docs/enrichment.md); unset values take the defaults of enrich/config.py.
+    enrich_providers: str | None = None  # profile providers in order, "index,http_profile"
+    enrich_finders: str | None = None  # email finders in order, "pattern,http_finder"
+    enrich_profile_api_url: str | None = None
+    enrich_profile_api_key: str | None = None
+    enrich_finder_api_url: str | None = None
+    enrich_finder_api_key: str | None = None
+    enrich_provider_options: str | None = None  # JSON {"provider": {"option": value}}
+    enrich_cache_days: float | None = None
+    enrich_refresh_days: float | None = None
+    enrich_email_recheck_days: float | None = None
+    enrich_unknown_retry_minutes: float | None = None
+    enrich_max_candidates: int | None = None
+    enrich_concurrency: int | None = None
+    enrich_batch_size: int | None = None
+    trace_providers: bool | None = None  # log every provider call
     log_level: str = "WARNING"
     # Workspace slug the CLI acts on (default: the first workspace).
     cli_workspace: str | None = None

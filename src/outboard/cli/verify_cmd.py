@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from pathlib import Path
 
 import typer
@@ -11,38 +10,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from outboard.cli.output import console, emit_json, err_console, fail, friendly_errors, table
 from outboard.core.verdicts import EmailVerdict
+from outboard.enrich.config import EnrichConfig, parse_dns_server, verifier_config
 from outboard.enrich.verifier import Verification, Verifier, VerifierConfig
+from outboard.settings import load_settings
 
-# Defaults from the environment; read here only (the verifier itself takes a VerifierConfig).
-ENV_DNS_SERVER = "OUTBOARD_VERIFY_DNS_SERVER"
-ENV_SMTP_PORT = "OUTBOARD_VERIFY_SMTP_PORT"
-ENV_HELO = "OUTBOARD_VERIFY_HELO"
-ENV_MAIL_FROM = "OUTBOARD_VERIFY_MAIL_FROM"
+__all__ = ["parse_dns_server", "register"]
 
 _HEADERS = {"email", "e-mail", "address", "email address", "mail"}
 _DETAILS_UP_TO = 10
 _PROGRESS_FROM = 5  # addresses; fewer finish before a bar would be worth drawing
 _COLOURS = {EmailVerdict.VALID: "green", EmailVerdict.INVALID: "red", EmailVerdict.CATCH_ALL: "yellow",
             EmailVerdict.UNKNOWN: "magenta"}
-
-
-def parse_dns_server(value: str) -> tuple[str, int]:
-    """"1.2.3.4", "1.2.3.4:5353", "[::1]:53" or "::1" → (address, port)."""
-    text = value.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            if not rest.startswith(":"):
-                raise ValueError(value)
-            port = int(rest[1:])
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port = int(port_text)
-    ipaddress.ip_address(host)  # the DNS server must be an address: a name would need DNS itself
-    if not 0 < port < 65536:
-        raise ValueError(value)
-    return host, port
 
 
 def _read_addresses(emails: list[str], file: Path | None) -> list[str]:
@@ -62,6 +40,8 @@ def _read_addresses(emails: list[str], file: Path | None) -> list[str]:
 
 def _config(dns_server: str | None, smtp_port: int | None, helo: str | None, mail_from: str | None,
             timeout: float | None, allow_test_domains: bool) -> VerifierConfig:
+    """The central settings (OUTBOARD_VERIFY_*), with the command's options on top."""
+    settings = load_settings()
     options: dict[str, object] = {}
     if dns_server:
         try:
@@ -73,6 +53,8 @@ def _config(dns_server: str | None, smtp_port: int | None, helo: str | None, mai
         options["smtp_port"] = smtp_port
     if helo:
         options["helo_name"] = helo
+        if "verify_mail_from" not in settings.model_fields_set:
+            options["mail_from"] = None  # verify@<the HELO name given>, not the default's domain
     if mail_from is not None:
         options["mail_from"] = mail_from
     if timeout is not None:
@@ -83,7 +65,7 @@ def _config(dns_server: str | None, smtp_port: int | None, helo: str | None, mai
                        connect_timeout=min(10.0, timeout / 2), dns_timeout=min(5.0, timeout / 2))
     if allow_test_domains:
         options["allow_test_domains"] = True
-    return VerifierConfig(**options)  # type: ignore[arg-type]
+    return verifier_config(settings, EnrichConfig.from_settings(settings), **options)
 
 
 async def _run(addresses: list[str], config: VerifierConfig, show_progress: bool) -> list[Verification]:
@@ -111,13 +93,16 @@ def register(app: typer.Typer) -> None:
         file: Path | None = typer.Option(None, "--file", "-f", help="Read addresses from a file, one per "
                                          "line (the first cell of a CSV line)."),
         as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-        dns_server: str | None = typer.Option(None, "--dns-server", envvar=ENV_DNS_SERVER, metavar="HOST:PORT",
-                                              help="Ask this DNS server instead of the system resolver."),
-        smtp_port: int | None = typer.Option(None, "--smtp-port", envvar=ENV_SMTP_PORT, min=1, max=65535,
-                                             help="SMTP port of the MX hosts (25 on the internet)."),
-        helo: str | None = typer.Option(None, "--helo", envvar=ENV_HELO, help="Host name sent in EHLO/HELO."),
-        mail_from: str | None = typer.Option(None, "--mail-from", envvar=ENV_MAIL_FROM, metavar="ADDR",
-                                             help="Sender sent in MAIL FROM (default verify@<helo>)."),
+        dns_server: str | None = typer.Option(None, "--dns-server", metavar="HOST:PORT",
+                                              help="Ask this DNS server instead of the system resolver "
+                                              "(default: OUTBOARD_VERIFY_DNS_SERVER)."),
+        smtp_port: int | None = typer.Option(None, "--smtp-port", min=1, max=65535,
+                                             help="SMTP port of the MX hosts (default: OUTBOARD_VERIFY_SMTP_PORT, "
+                                             "25)."),
+        helo: str | None = typer.Option(None, "--helo", help="Host name sent in EHLO/HELO (default: "
+                                        "OUTBOARD_VERIFY_HELO)."),
+        mail_from: str | None = typer.Option(None, "--mail-from", metavar="ADDR",
+                                             help="Sender sent in MAIL FROM (default: OUTBOARD_VERIFY_MAIL_FROM)."),
         timeout: float | None = typer.Option(None, "--timeout", metavar="S",
                                              help="Give up on one address after S seconds (retries included)."),
         allow_test_domains: bool = typer.Option(False, "--allow-test-domains",
