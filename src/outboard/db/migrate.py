@@ -20,6 +20,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+_SEARCH_DDL = ("_fts", "search_tsv")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate leaves alone what hand-written revisions create outside the models for full-text
+    search: SQLite FTS5 virtual tables and their shadow tables (`*_fts*`), PostgreSQL tsvector columns
+    and their GIN indexes (`*search_tsv*`)."""
+    handwritten = reflected and compare_to is None and name is not None and any(p in name for p in _SEARCH_DDL)
+    return not handwritten
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

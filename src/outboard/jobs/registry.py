@@ -28,8 +28,8 @@ _KINDS: dict[str, JobKind] = {}
 HANDLER_MODULES = (
     "outboard.jobs.builtin",
     "outboard.write.tasks",
+    "outboard.inbox.tasks",
     "outboard.enrich.tasks",
-    "outboard.sources.index.tasks",
 )
 
 

@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable
 
+from outboard.inbox.tasks import inbox_tick
 from outboard.jobs.runner import InProcessConsumer
 from outboard.runtime import Runtime, use_runtime
 from outboard.send.scheduler import TickResult, tick
@@ -41,6 +42,7 @@ def run_worker(rt: Runtime, *, interval: float = 5.0, once: bool = False, jobs: 
         try:
             while not stop.is_set():
                 result = drain(rt)
+                inbox_tick(rt, idle=not once)  # mail (IDLE or polling), LinkedIn, processing, webhooks out
                 if on_tick:
                     on_tick(result)
                 if once:

@@ -252,11 +252,16 @@ def _claim_one(ctx: SendContext, caps: _Caps, enrollment: Enrollment, now: datet
 
 
 def _suppressed(ctx: SendContext, enrollment: Enrollment, lead: Lead) -> bool:
-    """Rule 3, checked again immediately before the send: a suppression or opt-out stops the enrollment."""
-    reason = ctx.suppression_reason(enrollment.workspace_id, lead)
-    if reason is None and lead.stop_reason not in (StopReason.OPTED_OUT.value, StopReason.BLOCKED.value):
+    """Rule 3, checked again immediately before the send: a suppression or opt-out stops the enrollment.
+    A hard bounce is not a stop: the address is invalid, so email steps are skipped and LinkedIn goes on."""
+    matches = ctx.suppressions(enrollment.workspace_id, lead)
+    if matches and all(kind == "email" and reason == "hard_bounce" for kind, reason in matches):
+        lead.email_verdict = "invalid"
+        matches = []
+    if not matches and lead.stop_reason not in (StopReason.OPTED_OUT.value, StopReason.BLOCKED.value):
         return False
-    stop = StopReason.OPTED_OUT if (reason == "opt_out" or lead.stop_reason == "opted_out") else StopReason.BLOCKED
+    opted_out = lead.stop_reason == "opted_out" or any(reason == "opt_out" for _, reason in matches)
+    stop = StopReason.OPTED_OUT if opted_out else StopReason.BLOCKED
     stop_lead(ctx.session, lead, stop, source="suppression list")
     stop_enrollment(ctx, enrollment, EnrollmentState.STOPPED, stop.value)
     return True

@@ -95,9 +95,9 @@ class SendContext:
     def lead(self, lead_id: int) -> Lead:
         return self.get(Lead, lead_id)
 
-    def suppression_reason(self, workspace_id: int, lead: Lead) -> str | None:
-        """The suppression entry matching this lead (rule 3). Looked up for every lead of the batch at
-        once; a lead that was not in the batch's first lookup gets its own."""
+    def suppressions(self, workspace_id: int, lead: Lead) -> list[tuple[str, str]]:
+        """The (kind, reason) of every suppression entry matching this lead (rule 3). Looked up for every
+        lead of the batch at once; a lead that was not in the batch's first lookup gets its own."""
         keys = identity_of(lead).hashes()
         unknown = [k for k in keys if k not in self._checked]
         if unknown:
@@ -108,7 +108,7 @@ class SendContext:
                 tuple_(Suppression.kind, Suppression.value_hash).in_(batch | set(unknown))))
             self._suppressed.update({(kind, value_hash): reason for kind, value_hash, reason in rows})
             self._checked |= batch | set(unknown)
-        return next((self._suppressed[k] for k in keys if k in self._suppressed), None)
+        return [(k[0], self._suppressed[k]) for k in keys if k in self._suppressed]
 
     def finish(self) -> None:
         """End of batch: leads whose every enrollment is over become Completed, and so do sequences whose

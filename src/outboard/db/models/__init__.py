@@ -18,6 +18,7 @@ from outboard.db.models.inbox import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from outboard.db.models.index import IndexBulkLoad, IndexCompany, IndexPerson, IndexPersonDetail
 from outboard.db.models.leads import (
     Company,
     Event,
@@ -32,7 +33,8 @@ from outboard.db.models.workspace import ApiToken, Invitation, Job, UsageEntry, 
 
 __all__ = [
     "ApiToken", "Base", "Company", "EnrichmentCache", "Enrollment", "Event", "FieldProvenance", "InboundMessage",
-    "Invitation", "Job", "Lead", "LinkedinTask", "MailboxCursor", "Message", "MessageRevision", "Run",
+    "IndexBulkLoad", "IndexCompany", "IndexPerson", "IndexPersonDetail", "Invitation", "Job", "Lead", "LinkedinTask",
+    "MailboxCursor", "Message", "MessageRevision", "Run",
     "SenderAccount", "Sequence", "SourceGroup", "SourceGroupMember", "Step", "StrategyProfileRow", "Suppression",
     "UsageEntry", "User", "WebhookDelivery", "WebhookEndpoint", "Workspace", "WorkspacePlay", "run_source_groups",
     "sequence_senders", "sequence_source_groups",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outboard.db.models.base import Base, IdMixin
@@ -44,8 +44,9 @@ class MailboxCursor(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("sender_accounts.id", ondelete="CASCADE"),
                                             primary_key=True)
     folder: Mapped[str] = mapped_column(String(200), primary_key=True)
-    uidvalidity: Mapped[int]
-    last_uid: Mapped[int] = mapped_column(default=0)
+    # IMAP allows 32-bit unsigned values: beyond PostgreSQL's int4.
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     synced_at: Mapped[datetime]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-26 19:17:32.788775
+Create Date: 2026-11-26 20:38:22.517348
 """
 
 from collections.abc import Sequence
@@ -70,6 +70,65 @@ def upgrade() -> None:
             sqlite_where=sa.text("domain IS NOT NULL"),
             postgresql_where=sa.text("domain IS NOT NULL"),
         )
+
+    op.create_table(
+        "index_bulk_loads",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_index_bulk_loads_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("workspace_id", name=op.f("pk_index_bulk_loads")),
+    )
+    op.create_table(
+        "index_companies",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("external_id", sa.String(length=200), nullable=False),
+        sa.Column("is_sample", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("domain", sa.String(length=253), nullable=True),
+        sa.Column("website", sa.String(length=500), nullable=True),
+        sa.Column("linkedin_id", sa.String(length=200), nullable=True),
+        sa.Column("industry", sa.String(length=40), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("size_range", sa.String(length=20), nullable=True),
+        sa.Column("founded_year", sa.Integer(), nullable=True),
+        sa.Column("city", sa.String(length=120), nullable=True),
+        sa.Column("region", sa.String(length=120), nullable=True),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("funding_stage", sa.String(length=20), nullable=True),
+        sa.Column("funding_total_usd", sa.BigInteger(), nullable=True),
+        sa.Column("last_funding_on", sa.Date(), nullable=True),
+        sa.Column("raised_on", sa.Date(), nullable=True),
+        sa.Column("hiring_mask", sa.Integer(), nullable=False),
+        sa.Column(
+            "keywords", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "milestones", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "hiring_for", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("hiring", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
+        sa.Column("loaded_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_index_companies_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_companies")),
+        sa.UniqueConstraint("workspace_id", "external_id", name=op.f("uq_index_companies_workspace_id")),
+    )
+    with op.batch_alter_table("index_companies", schema=None) as batch_op:
+        batch_op.create_index("ix_index_companies_workspace_domain", ["workspace_id", "domain"], unique=False)
 
     op.create_table(
         "invitations",
@@ -315,6 +374,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
+        "index_people",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("external_id", sa.String(length=200), nullable=False),
+        sa.Column("is_sample", sa.Boolean(), nullable=False),
+        sa.Column("seniority", sa.String(length=20), nullable=True),
+        sa.Column("function", sa.String(length=30), nullable=True),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("region_key", sa.String(length=120), nullable=True),
+        sa.Column("city_key", sa.String(length=120), nullable=True),
+        sa.Column("role_started_on", sa.Date(), nullable=True),
+        sa.Column("last_post_on", sa.Date(), nullable=True),
+        sa.Column("company_id", sa.Integer(), nullable=True),
+        sa.Column("company_industry", sa.String(length=40), nullable=True),
+        sa.Column("company_size", sa.Integer(), nullable=True),
+        sa.Column("company_funding_stage", sa.String(length=20), nullable=True),
+        sa.Column("company_raised_on", sa.Date(), nullable=True),
+        sa.Column("company_hiring_mask", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["index_companies.id"],
+            name=op.f("fk_index_people_company_id_index_companies"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_index_people_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_people")),
+        sa.UniqueConstraint("workspace_id", "external_id", name=op.f("uq_index_people_workspace_id")),
+    )
+    with op.batch_alter_table("index_people", schema=None) as batch_op:
+        batch_op.create_index("ix_index_people_city", ["workspace_id", "city_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_index_people_company_id"), ["company_id"], unique=False)
+        batch_op.create_index("ix_index_people_country", ["workspace_id", "country"], unique=False)
+        batch_op.create_index("ix_index_people_function", ["workspace_id", "function", "seniority"], unique=False)
+        batch_op.create_index("ix_index_people_industry", ["workspace_id", "company_industry"], unique=False)
+        batch_op.create_index("ix_index_people_last_post", ["workspace_id", "last_post_on"], unique=False)
+        batch_op.create_index("ix_index_people_raised", ["workspace_id", "company_raised_on"], unique=False)
+        batch_op.create_index("ix_index_people_region", ["workspace_id", "region_key"], unique=False)
+        batch_op.create_index("ix_index_people_role_started", ["workspace_id", "role_started_on"], unique=False)
+        batch_op.create_index("ix_index_people_seniority", ["workspace_id", "seniority"], unique=False)
+        batch_op.create_index("ix_index_people_size", ["workspace_id", "company_size"], unique=False)
+        batch_op.create_index("ix_index_people_stage", ["workspace_id", "company_funding_stage"], unique=False)
+
+    op.create_table(
         "leads",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("company_id", sa.Integer(), nullable=True),
@@ -392,8 +499,8 @@ def upgrade() -> None:
         "mailbox_cursors",
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("folder", sa.String(length=200), nullable=False),
-        sa.Column("uidvalidity", sa.Integer(), nullable=False),
-        sa.Column("last_uid", sa.Integer(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
         sa.Column("synced_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -574,6 +681,54 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("field_provenance", schema=None) as batch_op:
         batch_op.create_index("ix_field_provenance_lead_field", ["lead_id", "field"], unique=False)
+
+    op.create_table(
+        "index_person_details",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=False),
+        sa.Column("first_name", sa.String(length=150), nullable=False),
+        sa.Column("last_name", sa.String(length=150), nullable=False),
+        sa.Column("title", sa.Text(), nullable=True),
+        sa.Column("headline", sa.Text(), nullable=True),
+        sa.Column("company_external_id", sa.String(length=200), nullable=True),
+        sa.Column("company_name", sa.String(length=300), nullable=True),
+        sa.Column("company_domain", sa.String(length=253), nullable=True),
+        sa.Column("city", sa.String(length=120), nullable=True),
+        sa.Column("region", sa.String(length=120), nullable=True),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("linkedin_id", sa.String(length=200), nullable=True),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("linkedin_key", sa.String(length=200), nullable=True),
+        sa.Column("email_key", sa.String(length=320), nullable=True),
+        sa.Column("name_key", sa.String(length=600), nullable=True),
+        sa.Column("skills", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "positions", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("posts", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
+        sa.Column("skills_text", sa.Text(), nullable=False),
+        sa.Column("posts_text", sa.Text(), nullable=False),
+        sa.Column("loaded_at", outboard.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["index_people.id"],
+            name=op.f("fk_index_person_details_person_id_index_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_index_person_details_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_index_person_details")),
+    )
+    with op.batch_alter_table("index_person_details", schema=None) as batch_op:
+        batch_op.create_index("ix_index_person_details_email", ["workspace_id", "email_key"], unique=False)
+        batch_op.create_index("ix_index_person_details_linkedin", ["workspace_id", "linkedin_key"], unique=False)
+        batch_op.create_index("ix_index_person_details_name", ["workspace_id", "name_key"], unique=False)
 
     op.create_table(
         "run_source_groups",
@@ -868,6 +1023,12 @@ def downgrade() -> None:
     op.drop_table("sequence_source_groups")
     op.drop_table("sequence_senders")
     op.drop_table("run_source_groups")
+    with op.batch_alter_table("index_person_details", schema=None) as batch_op:
+        batch_op.drop_index("ix_index_person_details_name")
+        batch_op.drop_index("ix_index_person_details_linkedin")
+        batch_op.drop_index("ix_index_person_details_email")
+
+    op.drop_table("index_person_details")
     with op.batch_alter_table("field_provenance", schema=None) as batch_op:
         batch_op.drop_index("ix_field_provenance_lead_field")
 
@@ -915,6 +1076,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_leads_company_id"))
 
     op.drop_table("leads")
+    with op.batch_alter_table("index_people", schema=None) as batch_op:
+        batch_op.drop_index("ix_index_people_stage")
+        batch_op.drop_index("ix_index_people_size")
+        batch_op.drop_index("ix_index_people_seniority")
+        batch_op.drop_index("ix_index_people_role_started")
+        batch_op.drop_index("ix_index_people_region")
+        batch_op.drop_index("ix_index_people_raised")
+        batch_op.drop_index("ix_index_people_last_post")
+        batch_op.drop_index("ix_index_people_industry")
+        batch_op.drop_index("ix_index_people_function")
+        batch_op.drop_index("ix_index_people_country")
+        batch_op.drop_index(batch_op.f("ix_index_people_company_id"))
+        batch_op.drop_index("ix_index_people_city")
+
+    op.drop_table("index_people")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
@@ -951,6 +1127,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invitations_workspace_id"))
 
     op.drop_table("invitations")
+    with op.batch_alter_table("index_companies", schema=None) as batch_op:
+        batch_op.drop_index("ix_index_companies_workspace_domain")
+
+    op.drop_table("index_companies")
+    op.drop_table("index_bulk_loads")
     with op.batch_alter_table("companies", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_companies_workspace_domain",
