@@ -51,9 +51,11 @@ def test_a_sync_killed_mid_batch_loses_no_message_and_processes_none_twice(rt, w
                     when=rt.clock.now())
     rng, kills = random.Random(11), 0
     for _ in range(40):
-        worker = _sync_process(rt, campaign.email_account_id, 0.04)
+        # 0.3 s per message: a batch takes ~5 s, so a kill 2-3.5 s after start lands inside it whatever the
+        # machine's load does to the start-up time.
+        worker = _sync_process(rt, campaign.email_account_id, 0.3)
         try:
-            out, err = worker.communicate(timeout=rng.uniform(1.8, 2.8))  # start-up takes ~1.6 s
+            out, err = worker.communicate(timeout=rng.uniform(2.0, 3.5))
         except subprocess.TimeoutExpired:
             worker.send_signal(signal.SIGKILL)
             worker.communicate()

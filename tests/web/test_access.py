@@ -7,10 +7,23 @@ from datetime import timedelta
 
 import pytest
 
-from outboard.db.models import Invitation, Job, Run, Suppression, WorkspacePlay
+from outboard.db.models import (
+    Enrollment,
+    Invitation,
+    Job,
+    LinkedinTask,
+    Message,
+    SourceGroup,
+    Suppression,
+    WorkspacePlay,
+)
 from outboard.db.scope import Scope
 from outboard.plays.library import get_play, play_to_dict
+from outboard.secrets import SecretBox
+from outboard.send.accounts import add_email_account
+from outboard.send.campaigns import create_run, create_sequence, sequence_steps
 from outboard.team.tokens import create_token
+from outboard.write.strategy_store import save_strategy
 from tests.web.conftest import api_token, bearer, csrf_token, fill, make_leads, routes, signed_in_as
 
 # Reachable without signing in, each for a reason: signing in, the invitation link (its token is the
@@ -23,7 +36,16 @@ PUBLIC = {
     ("GET", "/api/docs"), ("GET", "/api/openapi.json"), ("GET", "/healthz"),
 }
 ANY_IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invitation_id": 1, "user_id": 1,
-           "play_id": "cold-email-first", "token": "x"}
+           "play_id": "cold-email-first", "token": "x", "run_id": 1, "sequence_id": 1, "message_id": 1, "task_id": 1,
+           "account_id": 1, "strategy_id": 1}
+# Admin-only API routes with an object in the path: a member is turned away (403) before any lookup.
+ADMIN_API = ("/api/suppressions", "/api/accounts/{account_id}/", "PUT /api/strategies/")
+# Admin-only page forms with an object in the path: the same.
+ADMIN_PAGES = ("/settings/team/", "/settings/compliance/", "/settings/senders/", "POST /settings/profiles/")
+
+
+def _admin_only(method: str, path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(f"{method} {path}".startswith(p) if " " in p else path.startswith(p) for p in prefixes)
 
 
 def test_the_public_list_names_only_routes_that_exist(app):
@@ -77,11 +99,28 @@ def theirs(db, other_workspace, clock):
                                           expires_at=clock.now() + timedelta(days=3)))
         spec = {**play_to_dict(get_play("cold-email-first")), "id": "rival-secret-play", "name": "Secret"}
         scope.add(WorkspacePlay(key="rival-secret-play", spec=spec))
-        run = scope.add(Run(name="Their run", play_key="cold-email-first", play_snapshot={}))
+        run = create_run(session, other_workspace.workspace_id, "Their run", "cold-email-first")
+        strategy = save_strategy(session, other_workspace.workspace_id, {"name": "Secret", "sender_name": "Their"})
+        group = scope.add(SourceGroup(name="Their group", kind="manual"))
+        account = add_email_account(session, other_workspace.workspace_id, SecretBox(SecretBox.new_key()),
+                                    name="Their mailbox", address="their@rival.test", from_name="Their",
+                                    smtp_host="127.0.0.1")
+        session.flush()
+        sequence = create_sequence(session, other_workspace.workspace_id, run.id, "Their sequence", strategy.id,
+                                   [group.id], [account.id])
+        step = sequence_steps(session, sequence.id)[0]
+        enrollment = scope.add(Enrollment(sequence_id=sequence.id, lead_id=lead_id))
+        session.flush()
+        message = scope.add(Message(enrollment_id=enrollment.id, step_id=step.id, channel="linkedin_invite",
+                                    body="Secret note", generator="test"))
+        session.flush()
+        task = scope.add(LinkedinTask(message_id=message.id, kind="linkedin_invite", profile_url="https://x.test/in/t",
+                                      text="Secret note"))
         session.flush()
         return {"lead_id": lead_id, "job_id": job.id, "token_id": token.id, "suppression_id": entry.id,
                 "invitation_id": invitation.id, "user_id": other_workspace.id, "play_id": "rival-secret-play",
-                "run_id": run.id}
+                "run_id": run.id, "sequence_id": sequence.id, "message_id": message.id, "task_id": task.id,
+                "account_id": account.id, "strategy_id": strategy.id}
 
 
 def test_members_and_admins_get_404_for_every_api_object_of_another_workspace(app, client, db, admin, member,
@@ -92,19 +131,18 @@ def test_members_and_admins_get_404_for_every_api_object_of_another_workspace(ap
         headers = bearer(api_token(db, person))
         for method, path in with_ids:
             response = client.request(method, fill(path, theirs), headers=headers)
-            # The suppression list is for admins: a member is turned away before any lookup.
-            expected = 403 if person is member and path.startswith("/api/suppressions") else 404
+            # Admin-only routes (the suppression list, sender accounts' changes): a member is turned away first.
+            expected = 403 if person is member and _admin_only(method, path, ADMIN_API) else 404
             assert response.status_code == expected, f"{person.role}: {method} {path} answered {response.status_code}"
             assert "Secret" not in response.text and "Their" not in response.text  # nothing of the object leaks
 
 
 def test_a_member_gets_404_for_every_page_object_of_another_workspace(app, member_client, theirs):
     token = csrf_token(member_client, "/leads")
-    member_only = ("/settings/team/", "/settings/compliance/")  # admin pages answer 403 first for a member
     pages = [(m, p) for m, p in routes(app) if "{" in p and not p.startswith(("/api/", "/u/", "/invite/"))]
     assert len(pages) >= 6
     for method, path in pages:
-        if path.startswith(member_only):
+        if _admin_only(method, path, ADMIN_PAGES):  # admin pages answer 403 first for a member
             continue
         response = member_client.request(method, fill(path, theirs), data={"csrf_token": token, "role": "admin"},
                                          follow_redirects=False)
@@ -114,7 +152,10 @@ def test_a_member_gets_404_for_every_page_object_of_another_workspace(app, membe
 def test_an_admin_gets_404_for_admin_objects_of_another_workspace(app, admin_client, theirs):
     token = csrf_token(admin_client, "/leads")
     for path in ("/settings/team/invitations/{invitation_id}/revoke", "/settings/team/users/{user_id}/role",
-                 "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke"):
+                 "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke",
+                 "/settings/senders/{account_id}/pause", "/settings/senders/{account_id}/resume",
+                 "/settings/senders/{account_id}/test", "/settings/senders/{account_id}/dns",
+                 "/settings/profiles/{strategy_id}"):
         response = admin_client.post(fill(path, theirs), data={"csrf_token": token, "role": "member"},
                                      follow_redirects=False)
         assert response.status_code == 404, path
@@ -130,6 +171,14 @@ ADMIN_FORMS = {
     "/settings/compliance/blocklist": {"value": "competitor.com"},
     "/settings/compliance/blocklist/{suppression_id}/remove": {},
     "/settings/compliance/footer": {"postal_address": "1 Main St", "opt_out_sentence": "Reply stop."},
+    "/settings/senders/email": {"address": "x@acme.test", "from_name": "X", "smtp_host": "127.0.0.1"},
+    "/settings/senders/linkedin": {"li_profile_id": "someone"},
+    "/settings/senders/{account_id}/pause": {},
+    "/settings/senders/{account_id}/resume": {},
+    "/settings/senders/{account_id}/test": {},
+    "/settings/senders/{account_id}/dns": {},
+    "/settings/profiles": {"name": "P", "sender_name": "S"},
+    "/settings/profiles/{strategy_id}": {"name": "P", "sender_name": "S"},
 }
 
 
@@ -138,7 +187,7 @@ def test_a_member_cannot_change_settings(app, member_client, member, db, admin):
                       and not p.startswith("/settings/tokens")}
     assert settings_posts == set(ADMIN_FORMS), "a new settings form: decide whether members may use it"
     token = csrf_token(member_client, "/settings/team")
-    ids = {"invitation_id": 1, "user_id": member.id, "suppression_id": 1}
+    ids = {"invitation_id": 1, "user_id": member.id, "suppression_id": 1, "account_id": 1, "strategy_id": 1}
     for path, form in ADMIN_FORMS.items():
         response = member_client.post(fill(path, ids), data={**form, "csrf_token": token}, follow_redirects=False)
         assert response.status_code == 403, f"POST {path} answered {response.status_code} for a member"
@@ -153,6 +202,10 @@ def test_a_member_cannot_change_settings_through_the_api(client, db, member):
     assert client.get("/api/suppressions", headers=headers).status_code == 403
     assert client.post("/api/suppressions", json={"value": "x.com"}, headers=headers).status_code == 403
     assert client.delete("/api/suppressions/1", headers=headers).status_code == 403
+    assert client.post("/api/accounts/email", json={}, headers=headers).status_code == 403
+    assert client.post("/api/accounts/linkedin", json={}, headers=headers).status_code == 403
+    assert client.post("/api/strategies", json={}, headers=headers).status_code == 403
+    assert client.get("/api/accounts", headers=headers).status_code == 200
     assert client.get("/api/usage", headers=headers).status_code == 200
 
 

@@ -11,7 +11,8 @@ from tests.web.conftest import csrf_token, fill, routes, signed_in_as
 # (RFC 8058); its signed token is the authority and it can only opt its own address out.
 EXEMPT = {"/u/{token}"}
 IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invitation_id": 1, "user_id": 1,
-       "play_id": "cold-email-first", "token": "some-invitation-token"}
+       "play_id": "cold-email-first", "token": "some-invitation-token", "run_id": 1, "sequence_id": 1,
+       "message_id": 1, "task_id": 1, "account_id": 1, "strategy_id": 1}
 
 
 def _unsafe_page_routes(app) -> list[tuple[str, str]]:

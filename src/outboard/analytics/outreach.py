@@ -49,7 +49,7 @@ class OutreachStats:
 
 
 def _scoped_messages(scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(*columns).join(Enrollment, Enrollment.id == Message.enrollment_id).where(
+    query = select(*columns).select_from(Message).join(Enrollment, Enrollment.id == Message.enrollment_id).where(
         Message.workspace_id == scope.workspace_id)
     if scope.sequence_id is not None:
         query = query.where(Enrollment.sequence_id == scope.sequence_id)
@@ -63,7 +63,7 @@ def _scoped_messages(scope: Scope, *columns: Any) -> Select[Any]:
 
 
 def _scoped_enrollments(scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(*columns).where(Enrollment.workspace_id == scope.workspace_id)
+    query = select(*columns).select_from(Enrollment).where(Enrollment.workspace_id == scope.workspace_id)
     if scope.sequence_id is not None:
         query = query.where(Enrollment.sequence_id == scope.sequence_id)
     if scope.run_id is not None:
@@ -76,8 +76,9 @@ def _scoped_enrollments(scope: Scope, *columns: Any) -> Select[Any]:
 
 def outreach_stats(session: Session, scope: Scope) -> OutreachStats:
     stats = OutreachStats()
+    # Went out = has a sent time: a message later bounced is `failed` now, but it did leave.
     sent = dict(session.execute(_scoped_messages(scope, Message.channel, func.count()).where(
-        Message.send_state == "sent").group_by(Message.channel)).all())
+        Message.sent_at.is_not(None)).group_by(Message.channel)).all())
     stats.emails_sent = sent.get("email", 0)
     stats.invites_sent = sent.get("linkedin_invite", 0)
     stats.linkedin_messages_sent = sent.get("linkedin_message", 0)
@@ -112,7 +113,7 @@ def _daily(session: Session, scope: Scope, lead_ids: Any) -> dict[str, dict[str,
 
     day_of_send = func.date(Message.sent_at)
     for day, n in session.execute(_scoped_messages(scope, day_of_send, func.count()).where(
-            Message.send_state == "sent").group_by(day_of_send)).all():
+            Message.sent_at.is_not(None)).group_by(day_of_send)).all():
         bump(day, "sent", n)
     day_of_event = func.date(Event.occurred_at)
     for kind, key in (("replied", "replied"), ("email_bounced", "bounced")):

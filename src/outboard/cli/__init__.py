@@ -6,6 +6,7 @@ import typer
 
 from outboard import __version__
 from outboard.cli import (
+    clues_cmd,
     demo_cmd,
     enrich_cmd,
     import_cmd,
@@ -46,7 +47,7 @@ def root(
     """Outboard."""
 
 
-for module in (init_cmd, import_cmd, leads_cmd, index_cmd, search_cmd, enrich_cmd, verify_cmd, plays_cmd,
+for module in (init_cmd, import_cmd, leads_cmd, index_cmd, search_cmd, clues_cmd, enrich_cmd, verify_cmd, plays_cmd,
                runs_cmd, messages_cmd, inbox_cmd, jobs_cmd, serve_cmd, demo_cmd):
     module.register(app)
 

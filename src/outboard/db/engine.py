@@ -33,8 +33,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE = "outboard_write"  # execution option of the engine that write transactions use
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock up front (IMMEDIATE), so two writers queue on busy_timeout
+    # instead of one failing with "database is locked" when it upgrades a read lock; reads stay deferred
+    # and never block anyone (WAL).
+    write = connection.get_execution_options().get(WRITE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, *, check: bool = True, pool: bool = True) -> Engine:

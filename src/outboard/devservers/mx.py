@@ -24,6 +24,7 @@ import asyncio
 import email
 import email.policy
 import itertools
+import logging
 import threading
 import time
 import warnings
@@ -40,6 +41,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 # aiosmtpd 1.4 warns on every successful AUTH about its own legacy attribute; nothing to fix on our side.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated", category=DeprecationWarning)
+logging.getLogger("mail.log").setLevel(logging.ERROR)  # it logs the same notice as a warning
 
 
 class RcptAction(StrEnum):

@@ -30,6 +30,8 @@ HANDLER_MODULES = (
     "outboard.write.tasks",
     "outboard.inbox.tasks",
     "outboard.enrich.tasks",
+    "outboard.sources.tasks",
+    "outboard.sources.index.tasks",
 )
 
 

@@ -311,6 +311,13 @@ class Table:
             yield self._buffer.pop(0)
         yield from self._rows
 
+    def bytes_read(self) -> int:
+        """How far into the file reading got, in bytes (for progress; reads ahead by a buffer)."""
+        try:
+            return self._stream.buffer.tell()
+        except (OSError, ValueError):
+            return 0
+
     def close(self) -> None:
         self._stream.close()
 

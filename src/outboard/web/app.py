@@ -17,17 +17,26 @@ from outboard.team.sessions import SessionCodec
 from outboard.web.errors import install_error_handlers
 from outboard.web.headers import SecurityHeadersMiddleware
 from outboard.web.routes import (
+    analytics,
     api_docs,
     auth,
+    enrichment,
     jobs,
+    lab,
     leads,
+    messages,
     pending,
     plays,
     runs,
+    sequences,
     settings_compliance,
+    settings_profiles,
+    settings_senders,
     settings_team,
     settings_tokens,
     settings_usage,
+    steps,
+    tasks,
     unsubscribe,
 )
 from outboard.web.session import SessionMiddleware
@@ -54,8 +63,9 @@ def create_app(rt: Runtime) -> FastAPI:
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    for module in (auth, plays, leads, jobs, runs, settings_team, settings_tokens, settings_usage,
-                   settings_compliance, pending, unsubscribe, api_docs):
+    for module in (auth, plays, leads, enrichment, jobs, runs, sequences, steps, lab, messages, tasks, analytics,
+                   settings_team, settings_tokens, settings_usage, settings_compliance, settings_senders,
+                   settings_profiles, pending, unsubscribe, api_docs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api", api, name="api")

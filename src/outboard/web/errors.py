@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from outboard.core.errors import NotFound, OutboardError
@@ -15,7 +15,8 @@ from outboard.web.templating import is_htmx, render
 
 
 def _error(request: Request, status: int, title: str, message: str) -> Response:
-    return render(request, "error.html", {"title": title, "message": message}, status=status)
+    # htmx shows 4xx answers in place (base.html's htmx-config), so it gets the message alone, not a page.
+    return render(request, "error.html", {"title": title, "message": message}, status=status, block="error")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -54,6 +55,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):  # an address the API's mount did not take (a newline in it)
+            return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code)
         titles = {404: "Not found", 405: "Not allowed"}
         message = "There is no page here." if exc.status_code == 404 else str(exc.detail)
         return _error(request, exc.status_code, titles.get(exc.status_code, "Error"), message)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from outboard.api.auth import Caller, caller, db_session
 from outboard.api.errors import responses
+from outboard.api.params import MAX_ID, ObjectId
 from outboard.api.schemas import (
     CompanyOut,
     EnrollmentOut,
@@ -21,10 +22,10 @@ router = APIRouter(tags=["leads"])
 
 
 @router.get("/leads", response_model=LeadPageOut, responses=responses(422))
-def leads(stage: LeadStage | None = Query(None), source_group: int | None = Query(None, ge=1),
+def leads(stage: LeadStage | None = Query(None), source_group: int | None = Query(None, ge=1, le=MAX_ID),
           q: str = Query("", max_length=300, description="An email, a LinkedIn URL or id, a lead id, or a name prefix"),
-          after: int | None = Query(None, ge=1, description="`next_cursor` of the previous page"),
-          before: int | None = Query(None, ge=1, description="`prev_cursor` of the next page"),
+          after: int | None = Query(None, ge=1, le=MAX_ID, description="`next_cursor` of the previous page"),
+          before: int | None = Query(None, ge=1, le=MAX_ID, description="`prev_cursor` of the next page"),
           limit: int = Query(50, ge=1, le=MAX_PAGE),
           who: Caller = Depends(caller), session: Session = Depends(db_session)) -> LeadPageOut:
     """Leads, newest first, in keyset pages."""
@@ -35,7 +36,7 @@ def leads(stage: LeadStage | None = Query(None), source_group: int | None = Quer
 
 
 @router.get("/leads/{lead_id}", response_model=LeadDetailOut, responses=responses(404))
-def lead(lead_id: int, who: Caller = Depends(caller), session: Session = Depends(db_session)) -> LeadDetailOut:
+def lead(lead_id: ObjectId, who: Caller = Depends(caller), session: Session = Depends(db_session)) -> LeadDetailOut:
     """A lead with its company, where each fact came from, its enrollments and its timeline."""
     d = lead_detail(session, who.workspace_id, lead_id)
     lead, company = d.lead, d.company

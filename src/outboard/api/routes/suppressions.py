@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from outboard.api.auth import Caller, admin, db_session, get_runtime
 from outboard.api.errors import responses
+from outboard.api.params import ObjectId
 from outboard.api.schemas import SuppressionIn, SuppressionOut
 from outboard.db.models import Suppression
 from outboard.runtime import Runtime
@@ -39,7 +40,7 @@ def add_suppression(body: SuppressionIn, response: Response, who: Caller = Depen
 
 @router.delete("/suppressions/{suppression_id}", status_code=204, response_class=Response,
                responses=responses(403, 404, 422))
-def delete_suppression(suppression_id: int, who: Caller = Depends(admin),
+def delete_suppression(suppression_id: ObjectId, who: Caller = Depends(admin),
                        rt: Runtime = Depends(get_runtime)) -> Response:
     """Remove a blocklist or hard-bounce entry; opt-outs cannot be removed."""
     with rt.db.transaction() as session:

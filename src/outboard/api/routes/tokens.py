@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from outboard.api.auth import Caller, caller, db_session, get_runtime
 from outboard.api.errors import responses
+from outboard.api.params import ObjectId
 from outboard.api.schemas import TokenCreatedOut, TokenIn, TokenOut
 from outboard.db.models import ApiToken
 from outboard.runtime import Runtime
@@ -33,7 +34,7 @@ def new_token(body: TokenIn, who: Caller = Depends(caller), rt: Runtime = Depend
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response, responses=responses(404))
-def delete_token(token_id: int, who: Caller = Depends(caller), rt: Runtime = Depends(get_runtime)) -> Response:
+def delete_token(token_id: ObjectId, who: Caller = Depends(caller), rt: Runtime = Depends(get_runtime)) -> Response:
     """Revoke a token (yours; an admin may revoke any in the workspace)."""
     with rt.db.transaction() as session:
         revoke_token(session, who.workspace_id, token_id, user_id=None if who.is_admin else who.user_id)

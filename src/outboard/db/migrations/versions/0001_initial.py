@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-26 20:38:22.517348
+Create Date: 2026-11-26 21:15:14.273325
 """
 
 from collections.abc import Sequence
@@ -644,6 +644,9 @@ def upgrade() -> None:
             sqlite_where=sa.text("state = 'active'"),
         )
         batch_op.create_index(batch_op.f("ix_enrollments_lead_id"), ["lead_id"], unique=False)
+        batch_op.create_index(
+            "ix_enrollments_sequence_position", ["sequence_id", "next_position", "state", "stop_reason"], unique=False
+        )
 
     op.create_table(
         "events",
@@ -931,6 +934,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_messages_account_sending_at", ["sender_account_id", "sending_at"], unique=False)
         batch_op.create_index("ix_messages_smtp_message_id", ["smtp_message_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_step_id"), ["step_id"], unique=False)
+        batch_op.create_index("ix_messages_step_send_state", ["step_id", "send_state"], unique=False)
         batch_op.create_index("ix_messages_workspace_send", ["workspace_id", "send_state"], unique=False)
 
     op.create_table(
@@ -1004,6 +1008,7 @@ def downgrade() -> None:
     op.drop_table("linkedin_tasks")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_workspace_send")
+        batch_op.drop_index("ix_messages_step_send_state")
         batch_op.drop_index(batch_op.f("ix_messages_step_id"))
         batch_op.drop_index("ix_messages_smtp_message_id")
         batch_op.drop_index("ix_messages_account_sending_at")
@@ -1039,6 +1044,7 @@ def downgrade() -> None:
 
     op.drop_table("events")
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_index("ix_enrollments_sequence_position")
         batch_op.drop_index(batch_op.f("ix_enrollments_lead_id"))
         batch_op.drop_index(
             "ix_enrollments_due", postgresql_where=sa.text("state = 'active'"), sqlite_where=sa.text("state = 'active'")

@@ -3,12 +3,13 @@
 Dialect-specific DDL that autogenerate cannot express (hand-written, never regenerated):
 
 - SQLite: an FTS5 external-content table over `index_person_details` (title, headline, skills_text,
-  posts_text; rowid = person_id), Porter stemming over unicode61 without diacritics, kept in sync by
-  triggers. The update trigger fires only when an indexed text changed, so re-loading the same file does
+  posts_text; rowid = person_id), unicode61 without diacritics and without stemming (queries spell out
+  the plural forms: sources.index.fts), kept in sync by triggers. The update trigger fires only when an indexed text changed, so re-loading the same file does
   not re-index anyone. The triggers skip a workspace listed in `index_bulk_loads`: a bulk load into an
   empty index adds its rows to the full-text index in one statement at the end (ten times cheaper).
-- PostgreSQL: a generated `search_tsv` column on the same table, weighted title A, headline B, skills C,
-  posts D (queries restrict a term to one field by weight), with a GIN index.
+- PostgreSQL: a generated `search_tsv` column on the same table, 'simple' configuration (no stemming, as
+  on SQLite), weighted title A, headline B, skills C, posts D (queries restrict a term to one field by
+  weight), with a GIN index.
 
 Revision ID: 0002_prospect_index_search
 Revises: 0001_initial
@@ -30,7 +31,7 @@ _LIVE = "NOT EXISTS (SELECT 1 FROM index_bulk_loads b WHERE b.workspace_id = {ro
 
 SQLITE_UP = (
     f"CREATE VIRTUAL TABLE index_people_fts USING fts5({_COLUMNS}, content='index_person_details', "
-    "content_rowid='person_id', tokenize='porter unicode61 remove_diacritics 2')",
+    "content_rowid='person_id', tokenize='unicode61 remove_diacritics 2')",
     f"""CREATE TRIGGER index_person_details_fts_insert AFTER INSERT ON index_person_details
     WHEN {_LIVE.format(row="new")} BEGIN
         INSERT INTO index_people_fts(rowid, {_COLUMNS}) VALUES ({_NEW});
@@ -55,10 +56,10 @@ SQLITE_DOWN = (
 
 POSTGRES_UP = (
     """ALTER TABLE index_person_details ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A')
-        || setweight(to_tsvector('english', coalesce(headline, '')), 'B')
-        || setweight(to_tsvector('english', coalesce(skills_text, '')), 'C')
-        || setweight(to_tsvector('english', coalesce(posts_text, '')), 'D')) STORED""",
+        setweight(to_tsvector('simple', coalesce(title, '')), 'A')
+        || setweight(to_tsvector('simple', coalesce(headline, '')), 'B')
+        || setweight(to_tsvector('simple', coalesce(skills_text, '')), 'C')
+        || setweight(to_tsvector('simple', coalesce(posts_text, '')), 'D')) STORED""",
     "CREATE INDEX ix_index_person_details_search_tsv ON index_person_details USING gin (search_tsv)",
 )
 POSTGRES_DOWN = (

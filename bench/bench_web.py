@@ -1,0 +1,143 @@
+"""Server time of the leads page and the sequence dashboard with 1,000,000 leads in the workspace (SQLite).
+
+The rows are bulk-inserted with bench.campaign_rows (every lead enrolled in one sequence, the worst case for
+its dashboard); a second, typical sequence holds 10,000 of the workspace's leads. Each page is requested 20
+times through the ASGI app (TestClient, signed in) after one warm-up request; the figure is the time of the
+whole request: routing, session, queries, template. Then the covering indexes docs/web.md proposes are
+created, and the big sequence's dashboard is measured again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+
+from bench.campaign_rows import add_enrollments, make_campaign
+from bench.report import write_section
+from outboard.core.clock import SimulatedClock
+from outboard.db.database import Database
+from outboard.db.migrate import upgrade
+from outboard.db.models import Run, SenderAccount, SourceGroup, StrategyProfileRow, User
+from outboard.runtime import Runtime, use_runtime
+from outboard.secrets import SecretBox
+from outboard.send.campaigns import StepInput, create_sequence
+from outboard.settings import Settings
+from outboard.team.sessions import SessionState, start
+from outboard.web.app import create_app
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+REQUESTS = 20
+TARGET_MS = 300
+TYPICAL = 10_000
+# The covering indexes proposed in docs/web.md ("Speed with a million leads"): the dashboard's two grouped
+# counts then read only an index.
+PROPOSED = (
+    "CREATE INDEX ix_enrollments_sequence_step_state ON enrollments "
+    "(sequence_id, next_position, state, stop_reason)",
+    "CREATE INDEX ix_messages_step_send_state ON messages (step_id, send_state)",
+)
+
+
+def timings(client: TestClient, url: str) -> dict[str, float]:
+    assert client.get(url).status_code == 200  # warm-up: templates compiled, pages cached by SQLite
+    samples = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    samples.sort()
+    return {"median": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1],
+            "max": samples[-1]}
+
+
+def typical_sequence(rt: Runtime, workspace_id: int) -> int:
+    """A second sequence in the same run's workspace, with its own leads (the campaign's helpers)."""
+    with rt.db.transaction() as session:
+        def first(model: type) -> int:
+            return session.scalar(select(model.id).where(model.workspace_id == workspace_id))  # type: ignore[attr-defined]
+
+        run_id, strategy_id, group_id, account_id = (first(m) for m in (Run, StrategyProfileRow, SourceGroup,
+                                                                         SenderAccount))
+        sequence = create_sequence(session, workspace_id, run_id, "typical", strategy_id, [group_id], [account_id],
+                                   steps=[StepInput("email", 0, "always", "intro")])
+        sequence.state = "active"
+        return sequence.id
+
+
+def signed_in(app, rt: Runtime, workspace_id: int) -> TestClient:
+    client = TestClient(app)
+    with rt.db.sessions() as session:
+        user = session.scalars(select(User).where(User.workspace_id == workspace_id)).one()
+        state = start(SessionState(), app.state.codec, user, rt.clock.now())
+    client.cookies.set("outboard_session", app.state.codec.dumps(state))
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'web.db'}"
+        clock = SimulatedClock(NOW)
+        db = Database.open(url, clock)
+        upgrade(db.engine)
+        settings = Settings(database_url=url, secret_key=SecretBox.new_key(), job_backend="immediate",
+                            job_queue_path=str(Path(folder) / "jobs.db"), _env_file=None)  # type: ignore[call-arg]
+        rt = Runtime(settings, db, clock)
+        with use_runtime(rt):
+            workspace_id, big_id, _ = make_campaign(rt, 2525)
+            started = time.perf_counter()
+            add_enrollments(db, workspace_id, big_id, args.leads - TYPICAL, NOW + timedelta(days=1),
+                            spread=timedelta(days=30))
+            small_id = typical_sequence(rt, workspace_id)
+            add_enrollments(db, workspace_id, small_id, TYPICAL, NOW + timedelta(days=1), start=args.leads)
+            load = time.perf_counter() - started
+            with db.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+            print(f"{args.leads:,} leads loaded in {load:.0f} s", flush=True)
+            client = signed_in(create_app(rt), rt, workspace_id)
+            results = {
+                "Leads page (`/leads`, all stages counted)": timings(client, "/leads"),
+                "Leads page, one stage (`/leads?stage=outreach_active`)": timings(client,
+                                                                                  "/leads?stage=outreach_active"),
+                f"Dashboard of a typical sequence ({TYPICAL:,} leads)": timings(client, f"/sequences/{small_id}"),
+                f"Dashboard of one sequence with {args.leads - TYPICAL:,} leads": timings(client,
+                                                                                       f"/sequences/{big_id}"),
+            }
+            with db.engine.begin() as connection:
+                for statement in PROPOSED:
+                    connection.execute(text(statement))
+                connection.execute(text("ANALYZE"))
+            results["… the same with the proposed covering indexes"] = timings(client, f"/sequences/{big_id}")
+            db.close()
+    for name, r in results.items():
+        print(f"{name}: median {r['median']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms", flush=True)
+    rows = "\n".join(f"| {name} | {r['median']:.0f} ms | {r['p95']:.0f} ms | {'yes' if r['p95'] < TARGET_MS else 'no'}"
+                     " |" for name, r in results.items())
+    write_section("Web pages", f"""`.venv/bin/python -m bench.bench_web` — SQLite, {args.leads:,} leads in one workspace
+(loaded in {load:.0f} s with Core executemany), {REQUESTS} requests per page through the ASGI app after a
+warm-up, signed in; the time of the whole request (routing, session, queries, template). Target: under
+{TARGET_MS} ms.
+
+| Page | Median | p95 | Under {TARGET_MS} ms (p95) |
+|---|---|---|---|
+{rows}
+
+The leads page counts leads by stage from the `(workspace_id, stage, id)` index and pages by keyset, so
+it does not grow with the table. A sequence dashboard is two grouped counts over that sequence's rows:
+fast for sequences of ordinary size; for a single sequence holding most of a million leads they read each
+row, until the covering indexes proposed in docs/web.md exist (last row: measured after creating them).
+""")
+
+
+if __name__ == "__main__":
+    main()
