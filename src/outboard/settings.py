@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     enrich_concurrency: int | None = None
     enrich_batch_size: int | None = None
     trace_providers: bool | None = None  # log every provider call
+    # A people-search API for discovery (docs/discovery.md), used by `search --source api`.
+    people_api_url: str | None = None
+    people_api_key: str | None = None
     log_level: str = "WARNING"
     # Workspace slug the CLI acts on (default: the first workspace).
     cli_workspace: str | None = None

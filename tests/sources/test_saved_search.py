@@ -67,8 +67,6 @@ def counts(env: IndexEnv, group_id: int) -> dict[str, int]:
         }
 
 
-@pytest.mark.xfail(reason="known bug: after a save, the preview counts only part of the saved people as "
-                          "already leads (30 of 40); being fixed in the discovery work (issue 4)", strict=False)
 def test_a_saved_search_collects_n_results_as_discovered_leads(fresh: IndexEnv) -> None:
     filters = parse_query(QUERY).filters
     started = start_saved_search(fresh.rt, fresh.workspace_id, "DE sales", filters, 40, description=QUERY)

@@ -7,7 +7,7 @@ import typer
 
 from outboard.cli.context import JSON_OPTION, WORKSPACE_OPTION, cli_runtime, workspace_of
 from outboard.cli.output import friendly_errors
-from outboard.cli.search_cmd import _API_KEY, _API_URL, _SOURCE, _list_saved, _save
+from outboard.cli.search_cmd import API_KEY_OPTION, API_URL_OPTION, SOURCE_OPTION, list_saved, save_and_follow
 from outboard.sources.icp import ParseResult, SearchFilters
 from outboard.sources.index.clues import CLUE_KINDS, ClueSpec, clue_filters
 from outboard.sources.index.llm_parser import parse_description
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
                                                              "otherwise)."),
                query: str = typer.Option(None, "--query", help="Who, in plain words: \"CTOs in Germany\"."),
                count: int = typer.Option(..., "--count", help="How many results to collect."),
-               source: str = _SOURCE, api_url: str = _API_URL, api_key: str = _API_KEY,
+               source: str = SOURCE_OPTION, api_url: str = API_URL_OPTION, api_key: str = API_KEY_OPTION,
                wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job to its end."),
                workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
         """Collect COUNT people with the signal into a new source group (4 credits a result)."""
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         filters = clue_filters(spec, base.filters if base else SearchFilters())
         parsed = ParseResult(query or f"clue: {spec.kind}", filters, base.parser if base else "clue",
                              base.notes if base else ())
-        _save(rt, ws.id, parsed, name, count, source, api_url, api_key, False, wait, as_json, clue=spec)
+        save_and_follow(rt, ws.id, parsed, name, count, source, api_url, api_key, False, wait, as_json, clue=spec)
 
     @clues.command("list")
     @friendly_errors
@@ -46,6 +46,6 @@ def register(app: typer.Typer) -> None:
         """Clues of the workspace with how many results each collected."""
         rt = cli_runtime()
         ws = workspace_of(rt, workspace)
-        _list_saved(rt, ws.id, as_json, kinds=("clue",))
+        list_saved(rt, ws.id, as_json, kinds=("clue",))
 
     app.add_typer(clues, name="clues")

@@ -36,9 +36,9 @@ from outboard.sources.index.saved import (
 from outboard.sources.index.stats import index_stats
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
-_SOURCE = typer.Option("index", "--source", help="index (the prospect index) or api (a people-search API).")
-_API_URL = typer.Option(None, "--api-url", help="People-search API base URL (with --source api).")
-_API_KEY = typer.Option(None, "--api-key", help="People-search API key (with --source api).")
+SOURCE_OPTION = typer.Option("index", "--source", help="index (the prospect index) or api (a people-search API).")
+API_URL_OPTION = typer.Option(None, "--api-url", help="People-search API base URL (with --source api).")
+API_KEY_OPTION = typer.Option(None, "--api-key", help="People-search API key (with --source api).")
 
 
 class _SearchGroup(TyperGroup):
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         semantic: bool = typer.Option(False, "--semantic", help="Re-rank the best results by meaning."),
         save: str = typer.Option(None, "--save", help="Save the search as a source group with this name."),
         count: int = typer.Option(None, "--count", help="With --save: how many results to collect."),
-        source: str = _SOURCE, api_url: str = _API_URL, api_key: str = _API_KEY,
+        source: str = SOURCE_OPTION, api_url: str = API_URL_OPTION, api_key: str = API_KEY_OPTION,
         wait: bool = typer.Option(True, "--wait/--no-wait", help="With --save: follow the job to its end."),
         workspace: str = WORKSPACE_OPTION, as_json: bool = _JSON,
     ) -> None:
@@ -157,7 +157,7 @@ def register(app: typer.Typer) -> None:
                                            "\"heads of sales at fintech companies in Germany\"")
         parsed = _parse(rt, words or [], filters_file)
         if save is not None:
-            _save(rt, ws.id, parsed, save, count, source, api_url, api_key, semantic, wait, as_json)
+            save_and_follow(rt, ws.id, parsed, save, count, source, api_url, api_key, semantic, wait, as_json)
             return
         if count is not None:
             raise ValidationError("count", "goes with --save NAME")
@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
         """Saved searches and clues: how many results each collected, and their job's state."""
         rt = cli_runtime()
         ws = workspace_of(rt, workspace)
-        _list_saved(rt, ws.id, as_json, kinds=("search", "clue"))
+        list_saved(rt, ws.id, as_json, kinds=("search", "clue"))
 
     @search_app.command("status")
     @friendly_errors
@@ -217,9 +217,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(search_app, name="search")
 
 
-def _save(rt: Runtime, workspace_id: int, parsed: ParseResult, name: str, count: int | None, source: str,
-          api_url: str | None, api_key: str | None, semantic: bool, wait: bool, as_json: bool,
-          clue: Any = None) -> None:
+def save_and_follow(rt: Runtime, workspace_id: int, parsed: ParseResult, name: str, count: int | None,
+                    source: str, api_url: str | None, api_key: str | None, semantic: bool, wait: bool,
+                    as_json: bool, clue: Any = None) -> None:
     """Create the group and run its job with a progress bar (or queue it with --no-wait)."""
     if count is None:
         raise ValidationError("count", "how many results to collect: --count N")
@@ -266,7 +266,7 @@ def _print_status(data: dict[str, Any]) -> None:
         console.print(f"[yellow]{job['error'].splitlines()[0]}[/]", highlight=False, soft_wrap=True)
 
 
-def _list_saved(rt: Runtime, workspace_id: int, as_json: bool, kinds: tuple[str, ...]) -> None:
+def list_saved(rt: Runtime, workspace_id: int, as_json: bool, kinds: tuple[str, ...]) -> None:
     from sqlalchemy import func, select
 
     from outboard.db.models import Job, SourceGroup, SourceGroupMember

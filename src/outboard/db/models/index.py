@@ -141,16 +141,3 @@ class IndexBulkLoad(Base):
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     started_at: Mapped[datetime]
-
-
-# What migration 0002 creates outside these models (FTS5 table and its shadow tables on SQLite, the
-# tsvector column and its GIN index on PostgreSQL): autogenerate comparisons must not see them as extra.
-FULL_TEXT_OBJECTS = frozenset({
-    "index_people_fts", "index_people_fts_data", "index_people_fts_idx", "index_people_fts_docsize",
-    "index_people_fts_config", "index_people_fts_content", "search_tsv", "ix_index_person_details_search_tsv",
-})
-
-
-def include_object(_obj: object, name: str | None, _type: str, reflected: bool, compare_to: object) -> bool:
-    """Alembic `include_object` hook: skip the full-text objects that exist only in the database."""
-    return not (reflected and compare_to is None and name in FULL_TEXT_OBJECTS)

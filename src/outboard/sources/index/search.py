@@ -3,13 +3,16 @@
 1. `build_plan` turns SearchFilters into SQL on the narrow `index_people` rows: indexed columns for
    seniority, function, location, industry, size, funding, dates and hiring (exclusions included), and a
    full-text MATCH (FTS5) / @@ (tsvector) for titles, post topics, and keywords when they are all a query
-   has. Every condition is exactly ranking.Matcher's except the full-text ones, which stem more coarsely
-   (a superset), and text exclusions, which only ranking applies: `Plan.exact` says which case holds.
-2. Candidates come in the order of a pre-score computed in SQL (the parts of ranking.fit that columns
-   can give: recency of the signal asked for, recent activity, keywords mentioned), ties broken by id.
+   has. Every condition is exactly ranking.Matcher's except the full-text ones, which match a phrase's
+   words in their plural forms anywhere in a field (a superset), and text exclusions, which only ranking
+   applies: `Plan.exact` says which case holds.
+2. `gather` reads up to COUNT_CAP matches in one pass (id, pre-score, full-text rank), which counts them
+   too, and orders them by the pre-score (the parts of ranking.fit that columns can give: recency of the
+   signal asked for, recent activity, keywords mentioned), ties broken by id. Past COUNT_CAP the
+   candidates are the most recent ones instead, read along the date's index (`_recent`).
 3. A page of candidates is read whole (details, company) and ranked by `ranking.rank`: the exact filter
-   check, fit and text relevance (the database's bm25() / ts_rank where it has it for the page, BM25 over
-   the page otherwise), optional semantic re-ranking, and the fit signals.
+   check, fit and text relevance (the database's bm25() / ts_rank where the page has it, BM25 over the
+   page otherwise), optional semantic re-ranking, and the fit signals.
 
 The same filters over the same index give the same pages in the same order.
 """
@@ -313,8 +316,8 @@ def gather(session: Session, plan: Plan, cap: int = COUNT_CAP) -> tuple[int, boo
 
 
 def candidates(session: Session, plan: Plan, offset: int, size: int) -> list[tuple[int, float | None]]:
-    """(id, full-text rank) of the candidates at [offset, offset + size) in the plan's order (pre-score, or
-    "recent"; ties: lower id first)."""
+    """(id, full-text rank) of the candidates at [offset, offset + size) in the plan's order: pre-score
+    (ties: lower id first) or "recent" (ties: higher id first)."""
     if plan.empty or size <= 0:
         return []
     if plan.order == "score" and plan.gathered is not None:
