@@ -44,11 +44,11 @@ def test_a_daily_cap_holds_to_the_message(rt, workspace_id, sink):
 
 def test_windows_hold_in_the_recipients_timezone_across_a_dst_change(rt, workspace_id, sink):
     zones = ["America/New_York", "Asia/Tokyo", "Europe/Berlin"]
-    campaign = build_campaign(rt, workspace_id, 9, sink.port, with_email=lambda i: True,
-                              timezone=lambda i: zones[i % 3], play="cold-email-first",
-                              steps=[StepInput("email", 0, "always", "intro"),
-                                     StepInput("email", 5, "no_reply", "bump"),
-                                     StepInput("email", 5, "no_reply", "breakup")])
+    build_campaign(rt, workspace_id, 9, sink.port, with_email=lambda i: True,
+                   timezone=lambda i: zones[i % 3], play="cold-email-first",
+                   steps=[StepInput("email", 0, "always", "intro"),
+                          StepInput("email", 5, "no_reply", "bump"),
+                          StepInput("email", 5, "no_reply", "breakup")])
     run_days(rt, 25)  # 2 March + 25 days crosses the US change to summer time (8 March 2026)
     with rt.db.sessions() as session:
         leads = {lead.id: lead.timezone for lead in session.scalars(select(Lead))}
@@ -58,7 +58,6 @@ def test_windows_hold_in_the_recipients_timezone_across_a_dst_change(rt, workspa
     for lead_id, sent_at in rows:
         local = sent_at.astimezone(ZoneInfo(leads[lead_id]))
         assert local.weekday() < 5 and 9 <= local.hour < 17, (leads[lead_id], local)
-    assert campaign.lead_ids
 
 
 def test_a_suppression_added_a_second_before_the_due_time_is_honoured(rt, workspace_id, sink):
