@@ -9,14 +9,19 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 
+from outboard.db import tallies
 from outboard.inbox.tasks import inbox_tick
 from outboard.jobs.runner import InProcessConsumer
 from outboard.runtime import Runtime, use_runtime
 from outboard.send.scheduler import TickResult, tick
 
 log = logging.getLogger(__name__)
+
+# How often a worker folds the dashboard tallies (appended on every send) back to one row per value.
+TALLY_FOLD_SECONDS = 60.0
 
 
 def drain(rt: Runtime, batch: int = 200) -> TickResult:
@@ -39,9 +44,14 @@ def run_worker(rt: Runtime, *, interval: float = 5.0, once: bool = False, jobs: 
         consumer = InProcessConsumer(rt) if jobs and not once else None
         if consumer:
             consumer.__enter__()
+        folded_at: float | None = None
         try:
             while not stop.is_set():
                 result = drain(rt)
+                if folded_at is None or time.monotonic() - folded_at >= TALLY_FOLD_SECONDS:
+                    with rt.db.transaction() as session:
+                        tallies.compact(session)
+                    folded_at = time.monotonic()
                 inbox_tick(rt, idle=not once)  # mail (IDLE or polling), LinkedIn, processing, webhooks out
                 if on_tick:
                     on_tick(result)

@@ -29,12 +29,14 @@ from outboard.db.models.leads import (
     Suppression,
 )
 from outboard.db.models.outreach import Enrollment, LinkedinTask, Message, MessageRevision, SenderAccount
+from outboard.db.models.tallies import EnrollmentTally, MessageTally
 from outboard.db.models.workspace import ApiToken, Invitation, Job, UsageEntry, User, Workspace
 
 __all__ = [
-    "ApiToken", "Base", "Company", "EnrichmentCache", "Enrollment", "Event", "FieldProvenance", "InboundMessage",
+    "ApiToken", "Base", "Company", "EnrichmentCache", "Enrollment", "EnrollmentTally", "Event", "FieldProvenance",
+    "InboundMessage",
     "IndexBulkLoad", "IndexCompany", "IndexPerson", "IndexPersonDetail", "Invitation", "Job", "Lead", "LinkedinTask",
-    "MailboxCursor", "Message", "MessageRevision", "Run",
+    "MailboxCursor", "Message", "MessageRevision", "MessageTally", "Run",
     "SenderAccount", "Sequence", "SourceGroup", "SourceGroupMember", "Step", "StrategyProfileRow", "Suppression",
     "UsageEntry", "User", "WebhookDelivery", "WebhookEndpoint", "Workspace", "WorkspacePlay", "run_source_groups",
     "sequence_senders", "sequence_source_groups",

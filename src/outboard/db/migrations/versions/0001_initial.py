@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-26 21:15:14.273325
+Create Date: 2026-11-26 22:16:58.164402
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrichment_cache")),
         sa.UniqueConstraint("provider", "key", name=op.f("uq_enrichment_cache_provider")),
     )
+    op.create_table(
+        "enrollment_tallies",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("sequence_id", sa.Integer(), nullable=False),
+        sa.Column("next_position", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("stop_reason", sa.String(length=20), nullable=True),
+        sa.Column("delta", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollment_tallies")),
+    )
+    with op.batch_alter_table("enrollment_tallies", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_enrollment_tallies_sequence",
+            ["sequence_id", "next_position", "state", "stop_reason", "delta"],
+            unique=False,
+        )
+
+    op.create_table(
+        "message_tallies",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("send_state", sa.String(length=10), nullable=False),
+        sa.Column("delta", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_tallies")),
+    )
+    with op.batch_alter_table("message_tallies", schema=None) as batch_op:
+        batch_op.create_index("ix_message_tallies_step", ["step_id", "send_state", "delta"], unique=False)
+
     op.create_table(
         "workspaces",
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -1148,5 +1176,13 @@ def downgrade() -> None:
 
     op.drop_table("companies")
     op.drop_table("workspaces")
+    with op.batch_alter_table("message_tallies", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_tallies_step")
+
+    op.drop_table("message_tallies")
+    with op.batch_alter_table("enrollment_tallies", schema=None) as batch_op:
+        batch_op.drop_index("ix_enrollment_tallies_sequence")
+
+    op.drop_table("enrollment_tallies")
     op.drop_table("enrichment_cache")
     # ### end Alembic commands ###
