@@ -1,22 +1,19 @@
 """The README's first command: the demo runs the whole pipeline and its report matches the database."""
 
 from collections import Counter
+from functools import partial
 
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from outboard.cli.progress import run_job_with_progress
 from outboard.db.models import Enrollment, InboundMessage, Lead, Message, Suppression
-from outboard.demo.run import run_demo
-from outboard.jobs.runner import InProcessConsumer, submit, wait_for
-
-
-def _run_job(rt, workspace_id, kind, params, title):
-    with InProcessConsumer(rt, workers=1):
-        return wait_for(rt, submit(rt, workspace_id, kind, params), timeout=120)
+from outboard.demo.run import DemoScale, run_demo
 
 
 def test_the_demo_runs_every_stage_and_reports_what_the_database_holds(tmp_path):
-    report = run_demo(tmp_path / "demo-out", _run_job, people=3000, leads=24)
+    report = run_demo(tmp_path / "demo-out", partial(run_job_with_progress, show=False),
+                      scale=DemoScale(people=3000, leads=24))
     stages = [stage for stage, _ in report.steps]
     assert stages == ["setup", "index", "search", "save", "enrich", "write", "launch", "replies"]
     engine = create_engine(report.database_url)

@@ -9,12 +9,14 @@ import pytest
 
 from outboard.db.models import (
     Enrollment,
+    InboundMessage,
     Invitation,
     Job,
     LinkedinTask,
     Message,
     SourceGroup,
     Suppression,
+    WebhookEndpoint,
     WorkspacePlay,
 )
 from outboard.db.scope import Scope
@@ -28,8 +30,10 @@ from tests.web.conftest import api_token, bearer, csrf_token, fill, make_leads, 
 
 # Reachable without signing in, each for a reason: signing in, the invitation link (its token is the
 # credential), the recipient's unsubscribe link (RFC 8058: no cookie), the API's own documentation, the
-# health check for load balancers, and signing out (harmless without a session).
+# health check for load balancers, signing out (harmless without a session), and the LinkedIn API provider's
+# webhooks (authenticated by the provider's signature over the body, tested in test_inbox_pages.py).
 PUBLIC = {
+    ("POST", "/webhooks/linkedin/{account_id}"),
     ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout"),
     ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
     ("GET", "/u/{token}"), ("POST", "/u/{token}"),
@@ -37,11 +41,12 @@ PUBLIC = {
 }
 ANY_IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invitation_id": 1, "user_id": 1,
            "play_id": "cold-email-first", "token": "x", "run_id": 1, "sequence_id": 1, "message_id": 1, "task_id": 1,
-           "account_id": 1, "strategy_id": 1}
+           "account_id": 1, "strategy_id": 1, "group_id": 1, "endpoint_id": 1, "inbound_id": 1}
 # Admin-only API routes with an object in the path: a member is turned away (403) before any lookup.
-ADMIN_API = ("/api/suppressions", "/api/accounts/{account_id}/", "PUT /api/strategies/")
+ADMIN_API = ("/api/suppressions", "/api/accounts/{account_id}/", "PUT /api/strategies/", "/api/webhooks/")
 # Admin-only page forms with an object in the path: the same.
-ADMIN_PAGES = ("/settings/team/", "/settings/compliance/", "/settings/senders/", "POST /settings/profiles/")
+ADMIN_PAGES = ("/settings/team/", "/settings/compliance/", "/settings/senders/", "POST /settings/profiles/",
+               "/settings/webhooks/")
 
 
 def _admin_only(method: str, path: str, prefixes: tuple[str, ...]) -> bool:
@@ -116,8 +121,15 @@ def theirs(db, other_workspace, clock):
         session.flush()
         task = scope.add(LinkedinTask(message_id=message.id, kind="linkedin_invite", profile_url="https://x.test/in/t",
                                       text="Secret note"))
+        search = scope.add(SourceGroup(name="Their search", kind="search", query={"filters": {}, "count": 5}))
+        endpoint = scope.add(WebhookEndpoint(url="https://their.test/hook", secret="sealed", events=["reply"],
+                                             active=True))
+        inbound = scope.add(InboundMessage(account_id=account.id, channel="email", message_id="<their@rival.test>",
+                                           raw=b"Secret", lead_id=lead_id, kind="reply", state="processed",
+                                           received_at=clock.now(), classification={}))
         session.flush()
-        return {"lead_id": lead_id, "job_id": job.id, "token_id": token.id, "suppression_id": entry.id,
+        return {"group_id": search.id, "endpoint_id": endpoint.id, "inbound_id": inbound.id,
+                "lead_id": lead_id, "job_id": job.id, "token_id": token.id, "suppression_id": entry.id,
                 "invitation_id": invitation.id, "user_id": other_workspace.id, "play_id": "rival-secret-play",
                 "run_id": run.id, "sequence_id": sequence.id, "message_id": message.id, "task_id": task.id,
                 "account_id": account.id, "strategy_id": strategy.id}
@@ -139,7 +151,8 @@ def test_members_and_admins_get_404_for_every_api_object_of_another_workspace(ap
 
 def test_a_member_gets_404_for_every_page_object_of_another_workspace(app, member_client, theirs):
     token = csrf_token(member_client, "/leads")
-    pages = [(m, p) for m, p in routes(app) if "{" in p and not p.startswith(("/api/", "/u/", "/invite/"))]
+    public = ("/api/", "/u/", "/invite/", "/webhooks/")
+    pages = [(m, p) for m, p in routes(app) if "{" in p and not p.startswith(public)]
     assert len(pages) >= 6
     for method, path in pages:
         if _admin_only(method, path, ADMIN_PAGES):  # admin pages answer 403 first for a member
@@ -155,7 +168,9 @@ def test_an_admin_gets_404_for_admin_objects_of_another_workspace(app, admin_cli
                  "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke",
                  "/settings/senders/{account_id}/pause", "/settings/senders/{account_id}/resume",
                  "/settings/senders/{account_id}/test", "/settings/senders/{account_id}/dns",
-                 "/settings/profiles/{strategy_id}"):
+                 "/settings/profiles/{strategy_id}", "/settings/webhooks/{endpoint_id}/rotate",
+                 "/settings/webhooks/{endpoint_id}/test", "/settings/webhooks/{endpoint_id}/remove",
+                 "/settings/webhooks/linkedin/{account_id}/secret"):
         response = admin_client.post(fill(path, theirs), data={"csrf_token": token, "role": "member"},
                                      follow_redirects=False)
         assert response.status_code == 404, path
@@ -179,6 +194,11 @@ ADMIN_FORMS = {
     "/settings/senders/{account_id}/dns": {},
     "/settings/profiles": {"name": "P", "sender_name": "S"},
     "/settings/profiles/{strategy_id}": {"name": "P", "sender_name": "S"},
+    "/settings/webhooks": {"url": "https://crm.test/hook", "events": "reply"},
+    "/settings/webhooks/{endpoint_id}/rotate": {},
+    "/settings/webhooks/{endpoint_id}/test": {},
+    "/settings/webhooks/{endpoint_id}/remove": {},
+    "/settings/webhooks/linkedin/{account_id}/secret": {},
 }
 
 
@@ -187,7 +207,8 @@ def test_a_member_cannot_change_settings(app, member_client, member, db, admin):
                       and not p.startswith("/settings/tokens")}
     assert settings_posts == set(ADMIN_FORMS), "a new settings form: decide whether members may use it"
     token = csrf_token(member_client, "/settings/team")
-    ids = {"invitation_id": 1, "user_id": member.id, "suppression_id": 1, "account_id": 1, "strategy_id": 1}
+    ids = {"invitation_id": 1, "user_id": member.id, "suppression_id": 1, "account_id": 1, "strategy_id": 1,
+           "endpoint_id": 1}
     for path, form in ADMIN_FORMS.items():
         response = member_client.post(fill(path, ids), data={**form, "csrf_token": token}, follow_redirects=False)
         assert response.status_code == 403, f"POST {path} answered {response.status_code} for a member"
@@ -205,6 +226,8 @@ def test_a_member_cannot_change_settings_through_the_api(client, db, member):
     assert client.post("/api/accounts/email", json={}, headers=headers).status_code == 403
     assert client.post("/api/accounts/linkedin", json={}, headers=headers).status_code == 403
     assert client.post("/api/strategies", json={}, headers=headers).status_code == 403
+    assert client.post("/api/webhooks", json={"url": "https://crm.test/hook"}, headers=headers).status_code == 403
+    assert client.get("/api/webhooks", headers=headers).status_code == 200
     assert client.get("/api/accounts", headers=headers).status_code == 200
     assert client.get("/api/usage", headers=headers).status_code == 200
 

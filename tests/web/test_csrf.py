@@ -9,10 +9,13 @@ from tests.web.conftest import csrf_token, fill, routes, signed_in_as
 
 # The one exempt form: the recipient's one-click unsubscribe, posted by mail providers without any cookie
 # (RFC 8058); its signed token is the authority and it can only opt its own address out.
-EXEMPT = {"/u/{token}"}
+# The LinkedIn API provider's webhooks carry no cookie either: the provider's signature over the body is the
+# authority (refused with 401 without it).
+EXEMPT = {"/u/{token}", "/webhooks/linkedin/{account_id}"}
 IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invitation_id": 1, "user_id": 1,
        "play_id": "cold-email-first", "token": "some-invitation-token", "run_id": 1, "sequence_id": 1,
-       "message_id": 1, "task_id": 1, "account_id": 1, "strategy_id": 1}
+       "message_id": 1, "task_id": 1, "account_id": 1, "strategy_id": 1, "group_id": 1, "endpoint_id": 1,
+       "inbound_id": 1}
 
 
 def _unsafe_page_routes(app) -> list[tuple[str, str]]:

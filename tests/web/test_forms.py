@@ -26,7 +26,7 @@ CASES = [
 
 
 def _error_beside(page: str, name: str) -> str:
-    field = re.search(rf'<input id="f-{name}"[^>]*>|<textarea id="f-{name}"[^>]*>', page)
+    field = re.search(rf'<(?:input|textarea|select) id="f-{name}"[^>]*>', page)
     assert field, f"no field {name}"
     assert 'aria-invalid="true"' in field.group(0) and f"f-{name}-error" in field.group(0)
     message = re.search(rf'<p class="field-error" id="f-{name}-error">(.*?)</p>', page, re.S)

@@ -13,12 +13,15 @@ from outboard.api.routes import (
     accounts,
     analytics,
     enrichment,
+    imports,
+    inbox,
     jobs,
     leads,
     me,
     messages,
     plays,
     runs,
+    search,
     sequences,
     source_groups,
     strategies,
@@ -26,6 +29,7 @@ from outboard.api.routes import (
     tasks,
     tokens,
     usage,
+    webhooks,
 )
 from outboard.runtime import Runtime
 
@@ -39,8 +43,8 @@ def create_api(rt: Runtime) -> FastAPI:
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     api.state.rt = rt
     install_error_handlers(api)
-    for module in (me, plays, runs, sequences, messages, source_groups, leads, enrichment, tasks, analytics, accounts,
-                   strategies, tokens, usage, jobs, suppressions):
+    for module in (me, plays, runs, sequences, messages, source_groups, leads, search, imports, enrichment, tasks,
+                   inbox, analytics, accounts, strategies, tokens, usage, jobs, suppressions, webhooks):
         api.include_router(module.router)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     return api

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Discovery → enrichment → writing → sending → replies, end to end on local servers."""
-        from outboard.demo.run import run_demo
+        from outboard.demo.run import DemoScale, run_demo
         from outboard.settings import load_settings
 
         configured = load_settings()
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         def run_job(rt, workspace_id, kind, params, title):  # type: ignore[no-untyped-def]
             return run_job_with_progress(rt, workspace_id, kind, params, title, show=not as_json)
 
-        report = run_demo(folder.resolve(), run_job, people=people, leads=leads, llm=llm)
+        report = run_demo(folder.resolve(), run_job, scale=DemoScale(people=people, leads=leads), llm=llm)
         assert report.pipeline is not None and report.stats is not None
         stats = report.stats.as_dict()
         if as_json:

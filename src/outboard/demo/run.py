@@ -36,6 +36,22 @@ SIMULATED_DAYS = 24  # long enough for unanswered invites to be withdrawn (21 da
 
 # How a stage reports its progress: the CLI passes a function that draws a progress bar from the job row.
 RunJob = Callable[[Runtime, int, str, dict[str, Any], str], Any]
+# What sends what is due at the current simulated time: the worker loop's drain in this process, or
+# (in the soak) the same drain in several worker processes sharing PostgreSQL.
+Drain = Callable[[Runtime], Any]
+
+
+@dataclass(frozen=True)
+class DemoScale:
+    """How big the story is. The defaults are the README's demo; the soak runs the same story larger."""
+
+    people: int = 6000  # in the sample prospect index
+    leads: int = 40  # saved from the search
+    days: int = SIMULATED_DAYS
+    query: str = QUERY
+    email_limits: dict[str, Any] = field(default_factory=lambda: {
+        "daily_cap": 60, "ramp_up": False, "min_gap_seconds": 60, "gap_jitter_seconds": 30})
+    linkedin_limits: dict[str, Any] = field(default_factory=lambda: {"min_gap_seconds": 30, "gap_jitter_seconds": 30})
 
 
 @dataclass
@@ -53,10 +69,10 @@ class DemoReport:
         self.steps.append((stage, what))
 
 
-def _runtime(folder: Path, world: DemoWorld, llm: dict[str, str | None]) -> Runtime:
+def _runtime(folder: Path, world: DemoWorld, llm: dict[str, str | None], database_url: str | None) -> Runtime:
     settings = Settings(
-        database_url=f"sqlite:///{folder / 'outboard.db'}", secret_key=SecretBox.new_key(), job_backend="sqlite",
-        job_queue_path=str(folder / "jobs.db"), public_url="http://127.0.0.1:8000",
+        database_url=database_url or f"sqlite:///{folder / 'outboard.db'}", secret_key=SecretBox.new_key(),
+        job_backend="sqlite", job_queue_path=str(folder / "jobs.db"), public_url="http://127.0.0.1:8000",
         verify_dns_server=world.dns_address, verify_smtp_port=world.prospects_mx.port,  # type: ignore[union-attr]
         verify_helo="verify.outboard-demo.test", verify_mail_from=f"verify@{SENDER_DOMAIN}", verify_timeout=5.0,
         **{k: v for k, v in llm.items() if v}, _env_file=None)  # type: ignore[call-arg]
@@ -68,21 +84,29 @@ def _runtime(folder: Path, world: DemoWorld, llm: dict[str, str | None]) -> Runt
     return Runtime(settings, db, clock)
 
 
-def run_demo(folder: Path, run_job: RunJob, *, people: int = 6000, leads: int = 40,
-             llm: dict[str, str | None] | None = None) -> DemoReport:
+def run_demo(folder: Path, run_job: RunJob, *, scale: DemoScale | None = None,
+             llm: dict[str, str | None] | None = None, database_url: str | None = None,
+             drain: Drain | None = None) -> DemoReport:
+    """The whole story in `folder` (emptied first), on SQLite there unless `database_url` names an empty
+    database."""
+    from outboard.jobs.worker import drain as drain_here
+
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     world = DemoWorld(folder).start()
     try:
-        rt = _runtime(folder, world, llm or {})
+        rt = _runtime(folder, world, llm or {}, database_url)
         with use_runtime(rt):
-            return _story(rt, world, folder, run_job, people, leads)
+            report = _story(rt, world, folder, run_job, scale or DemoScale(), drain or drain_here)
+        rt.db.close()
+        return report
     finally:
         world.close()
 
 
-def _story(rt: Runtime, world: DemoWorld, folder: Path, run_job: RunJob, people: int, leads: int) -> DemoReport:
+def _story(rt: Runtime, world: DemoWorld, folder: Path, run_job: RunJob, scale: DemoScale,
+           drain: Drain) -> DemoReport:
     with rt.db.transaction() as session:
         workspace, _user, _ = create_workspace(session, "Demo", DEMO_ADMIN, DEMO_PASSWORD)
         workspace.preferences = {"postal_address": "Outboard Demo GmbH, 1 Harbour Street, 20095 Hamburg, Germany",
@@ -92,23 +116,23 @@ def _story(rt: Runtime, world: DemoWorld, folder: Path, run_job: RunJob, people:
     report.say("setup", f"workspace 'demo' in {folder}; admin {DEMO_ADMIN} / {DEMO_PASSWORD}")
     from outboard.demo import stages
 
-    group_id = stages.discover(rt, world, folder, run_job, report, workspace_id, people, leads, QUERY)
+    group_id = stages.discover(rt, world, folder, run_job, report, workspace_id, scale)
     stages.enrich(rt, run_job, report, workspace_id, group_id)
-    sequence_id = stages.write(rt, world, run_job, report, workspace_id, group_id)
+    sequence_id = stages.write(rt, world, run_job, report, workspace_id, group_id, scale)
     stages.launch_sequence(rt, world, report, workspace_id, sequence_id)
-    _simulate(rt, world, report, workspace_id, SIMULATED_DAYS)
+    _simulate(rt, world, report, workspace_id, scale.days, drain)
     with rt.db.sessions() as session:
         report.pipeline = pipeline(session, workspace_id)
         report.stats = outreach_stats(session, Scope(workspace_id, sequence_id=sequence_id))
     return report
 
 
-def _simulate(rt: Runtime, world: DemoWorld, report: DemoReport, workspace_id: int, days: int) -> None:
+def _simulate(rt: Runtime, world: DemoWorld, report: DemoReport, workspace_id: int, days: int,
+              drain: Drain) -> None:
     """Fast-forward: every simulated half hour the real worker loop runs (scheduler + inbox sync), the
     person working LinkedIn tasks does them, and the prospects answer what reached them."""
     from outboard.demo.stages import work_linkedin_tasks
     from outboard.inbox.tasks import sync_all_accounts
-    from outboard.jobs.worker import drain
 
     prospects = Prospects(world)
     clock = rt.clock

@@ -30,7 +30,7 @@ from outboard.write.tasks import KIND as GENERATE
 from outboard.write.tasks import generation_params
 
 if TYPE_CHECKING:
-    from outboard.demo.run import DemoReport, RunJob
+    from outboard.demo.run import DemoReport, DemoScale, RunJob
 
 STRATEGY = {
     "name": "Pipeline audit", "sender_name": "Sam Rivera", "sender_title": "Founder", "sender_company": "Outboard Demo",
@@ -42,9 +42,10 @@ STRATEGY = {
 
 
 def discover(rt: Runtime, world: DemoWorld, folder: Path, run_job: RunJob, report: DemoReport, workspace_id: int,
-             people: int, leads: int, description: str) -> int:
+             scale: DemoScale) -> int:
     """A sample prospect index, a plain-language search with its preview, then the search saved as leads."""
-    files = write_sample(folder / "prospect-index", SampleSpec(people=people, seed=7,
+    description = scale.query
+    files = write_sample(folder / "prospect-index", SampleSpec(people=scale.people, seed=7,
                                                                reference_date=rt.clock.now().date()), "jsonl")
     loaded = run_job(rt, workspace_id, LOAD_KIND, load_params(list(files.values())), "Loading the prospect index")
     report.say("index", f"sample prospect index: {loaded.result['people_new']:,} people and "
@@ -55,18 +56,19 @@ def discover(rt: Runtime, world: DemoWorld, folder: Path, run_job: RunJob, repor
                          for hit in shown.hits)
     report.say("search", f'"{description}"\n    parsed as: {summary(parsed.filters)}\n    {shown.total_text} '
                          f"matches, for example {examples}")
-    group_id = create_group(rt.db, workspace_id, "Heads of revenue, Europe", parsed.filters, leads,
+    group_id = create_group(rt.db, workspace_id, "Heads of revenue, Europe", parsed.filters, scale.leads,
                             description=description)
     saved = run_job(rt, workspace_id, SAVED_SEARCH, {"group_id": group_id}, "Saving the search").result
-    kinds = _publish_mail_servers(rt, world, group_id)
+    kinds = publish_mail_servers(rt, world, group_id)
     report.say("save", f"{saved['collected']} leads saved as a source group ({saved['credits']} credits); their "
                        f"{len(kinds)} companies' mail servers: {kinds.count('mailboxes')} know their staff, "
                        f"{kinds.count('catch_all')} accept any address, {kinds.count('gone')} reject everyone")
     return group_id
 
 
-def _publish_mail_servers(rt: Runtime, world: DemoWorld, group_id: int) -> list[str]:
-    """Each company found gets an MX record and a mail server that knows its staff's addresses."""
+def publish_mail_servers(rt: Runtime, world: DemoWorld, group_id: int, kind: str | None = None) -> list[str]:
+    """Each company found gets an MX record and a mail server that knows its staff's addresses (all of
+    one `kind` when given: "mailboxes", "catch_all" or "gone")."""
     with rt.db.sessions() as session:
         staff = session.execute(select(Lead.first_name, Lead.last_name, Company.domain).join(
             SourceGroupMember, SourceGroupMember.lead_id == Lead.id).join(Company, Company.id == Lead.company_id)
@@ -75,7 +77,7 @@ def _publish_mail_servers(rt: Runtime, world: DemoWorld, group_id: int) -> list[
     for first, last, domain in staff:
         if domain:
             by_domain.setdefault(domain, []).append((first, last))
-    return [world.add_company(domain, names) for domain, names in sorted(by_domain.items())]
+    return [world.add_company(domain, names, kind) for domain, names in sorted(by_domain.items())]
 
 
 def enrich(rt: Runtime, run_job: RunJob, report: DemoReport, workspace_id: int, group_id: int) -> None:
@@ -90,7 +92,7 @@ def enrich(rt: Runtime, run_job: RunJob, report: DemoReport, workspace_id: int, 
 
 
 def write(rt: Runtime, world: DemoWorld, run_job: RunJob, report: DemoReport, workspace_id: int,
-          group_id: int) -> int:
+          group_id: int, scale: DemoScale) -> int:
     """Accounts, a run from the LinkedIn-first play, a sequence, then every message written and approved."""
     assert world.relay is not None and world.mailbox is not None
     with rt.db.transaction() as session:
@@ -100,11 +102,10 @@ def write(rt: Runtime, world: DemoWorld, run_job: RunJob, report: DemoReport, wo
                                   smtp_security="none", smtp_username=SENDER_ADDRESS, smtp_password=SENDER_PASSWORD,
                                   imap_host="127.0.0.1", imap_port=world.mailbox.port, imap_security="none",
                                   imap_username=SENDER_ADDRESS, imap_password=SENDER_PASSWORD,
-                                  timezone="Europe/Berlin", limits={"daily_cap": 60, "ramp_up": False,
-                                                                    "min_gap_seconds": 60, "gap_jitter_seconds": 30})
+                                  timezone="Europe/Berlin", limits=scale.email_limits)
         linkedin = add_linkedin_account(session, workspace_id, rt.secrets, name="Sam on LinkedIn",
                                         profile_id="sam-rivera-demo", timezone="Europe/Berlin",
-                                        limits={"min_gap_seconds": 30, "gap_jitter_seconds": 30})
+                                        limits=scale.linkedin_limits)
         run = create_run(session, workspace_id, "Q1 pipeline audit", "cold-linkedin-first")
         sequence = create_sequence(session, workspace_id, run.id, "Heads of revenue", strategy.id, [group_id],
                                    [email.id, linkedin.id])

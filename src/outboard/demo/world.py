@@ -63,10 +63,11 @@ class DemoWorld:
         assert self.dns is not None
         return f"127.0.0.1:{self.dns.port}"
 
-    def add_company(self, domain: str, people: list[tuple[str, str]]) -> str:
-        """Publish the company's MX and decide its behaviour; `people` are (first, last) of its staff."""
+    def add_company(self, domain: str, people: list[tuple[str, str]], kind: str | None = None) -> str:
+        """Publish the company's MX and decide its behaviour (`kind`, else fixed by the domain's hash);
+        `people` are (first, last) of its staff."""
         assert self.prospects_mx is not None
-        kind = self.kinds.setdefault(domain, domain_kind(domain))
+        kind = self.kinds.setdefault(domain, kind or domain_kind(domain))
         self.dns_zone.mail_domain(domain, f"mx.{domain}", "127.0.0.1")
         if kind == "catch_all":
             self.prospects_mx.add_domain(domain, DomainBehaviour.accept_all())

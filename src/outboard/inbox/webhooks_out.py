@@ -82,6 +82,10 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
 def add_endpoint(session: Session, workspace_id: int, box: SecretBox, url: str, *,
                  events: list[str] | None = None, secret: str | None = None) -> tuple[WebhookEndpoint, str]:
     """A new endpoint; returns it with its signing secret in clear (shown once, stored sealed)."""
@@ -89,7 +93,7 @@ def add_endpoint(session: Session, workspace_id: int, box: SecretBox, url: str, 
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown:
         raise ValidationError("events", f"unknown event {unknown[0]!r}; known: {', '.join(EVENTS)}")
-    secret = secret or "whsec_" + secrets.token_urlsafe(24)
+    secret = secret or _new_secret()
     endpoint = WebhookEndpoint(workspace_id=workspace_id, url=_check_url(url), secret=box.seal(secret),
                                events=chosen, active=True)
     session.add(endpoint)
@@ -109,7 +113,8 @@ def list_endpoints(session: Session, workspace_id: int) -> list[EndpointView]:
     return views
 
 
-def _endpoint(session: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpoint:
+def endpoint_of(session: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpoint:
+    """The workspace's endpoint; NotFound for another workspace's, as for a missing one."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.workspace_id != workspace_id:
         raise NotFound(f"webhook endpoint {endpoint_id} not found")
@@ -118,7 +123,7 @@ def _endpoint(session: Session, workspace_id: int, endpoint_id: int) -> WebhookE
 
 def remove_endpoint(session: Session, workspace_id: int, endpoint_id: int) -> None:
     """Delete the endpoint and its deliveries (sent or not)."""
-    endpoint = _endpoint(session, workspace_id, endpoint_id)
+    endpoint = endpoint_of(session, workspace_id, endpoint_id)
     for delivery in session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)):
         session.delete(delivery)
     session.delete(endpoint)
@@ -126,7 +131,28 @@ def remove_endpoint(session: Session, workspace_id: int, endpoint_id: int) -> No
 
 
 def set_endpoint_active(session: Session, workspace_id: int, endpoint_id: int, active: bool) -> None:
-    _endpoint(session, workspace_id, endpoint_id).active = active
+    endpoint_of(session, workspace_id, endpoint_id).active = active
+
+
+def rotate_secret(session: Session, workspace_id: int, box: SecretBox, endpoint_id: int) -> str:
+    """A new signing secret for the endpoint (sealed at rest); returned in clear, to be shown once."""
+    endpoint = endpoint_of(session, workspace_id, endpoint_id)
+    secret = _new_secret()
+    endpoint.secret = box.seal(secret)
+    record(session, workspace_id, "webhook_secret_rotated", subject=f"webhook:{endpoint.id}")
+    return secret
+
+
+def send_test(rt: Runtime, workspace_id: int, endpoint_id: int) -> str | None:
+    """POST a signed `test` event to the endpoint now, exactly as a real delivery goes; None when it
+    answered 2xx, else what went wrong. Nothing is stored."""
+    with rt.db.sessions() as session:
+        endpoint = endpoint_of(session, workspace_id, endpoint_id)
+        url, secret = endpoint.url, rt.secrets.open(endpoint.secret).reveal()
+    payload = {"id": f"evt_test_{uuid.uuid4().hex}", "event": "test", "created_at": rt.clock.now().isoformat(),
+               "workspace_id": workspace_id, "data": {"message": "A test delivery from Outboard's settings."}}
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        return _post(client, _Due(0, url, secret, "test", body_of(payload)))
 
 
 def enqueue(session: Session, workspace_id: int, event: str, data: dict[str, Any], now: datetime) -> int:

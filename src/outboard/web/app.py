@@ -21,13 +21,16 @@ from outboard.web.routes import (
     api_docs,
     auth,
     enrichment,
+    imports,
+    inbox,
     jobs,
     lab,
     leads,
+    linkedin_webhooks,
     messages,
-    pending,
     plays,
     runs,
+    search,
     sequences,
     settings_compliance,
     settings_profiles,
@@ -35,6 +38,7 @@ from outboard.web.routes import (
     settings_team,
     settings_tokens,
     settings_usage,
+    settings_webhooks,
     steps,
     tasks,
     unsubscribe,
@@ -63,9 +67,9 @@ def create_app(rt: Runtime) -> FastAPI:
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    for module in (auth, plays, leads, enrichment, jobs, runs, sequences, steps, lab, messages, tasks, analytics,
-                   settings_team, settings_tokens, settings_usage, settings_compliance, settings_senders,
-                   settings_profiles, pending, unsubscribe, api_docs):
+    for module in (auth, plays, leads, search, imports, enrichment, jobs, runs, sequences, steps, lab, messages, tasks,
+                   inbox, analytics, settings_team, settings_tokens, settings_usage, settings_compliance,
+                   settings_senders, settings_profiles, settings_webhooks, unsubscribe, linkedin_webhooks, api_docs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api", api, name="api")

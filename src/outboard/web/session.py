@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from outboard.team.sessions import SESSION_MAX_AGE, SessionCodec, SessionState
 
 SCOPE_KEY = "outboard.session"
-# Paths that never use the session: the API (bearer tokens), static files, the public unsubscribe page.
-SKIP_PREFIXES = ("/api/", "/static/", "/u/")
+# Paths that never use the session: the API (bearer tokens), static files, the public unsubscribe page,
+# the providers' signed webhooks.
+SKIP_PREFIXES = ("/api/", "/static/", "/u/", "/webhooks/")
 
 
 class WebSession:
