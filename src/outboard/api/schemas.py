@@ -59,6 +59,7 @@ class LeadOut(BaseModel):
     title: str | None
     company: str | None
     email: str | None
+    linkedin_id: str | None = None
     email_verdict: str | None
     stage: str
     stop_reason: str | None

@@ -36,12 +36,13 @@ def register(app: typer.Typer) -> None:
         stats = report.stats.as_dict()
         if as_json:
             emit_json({"folder": str(report.folder), "database": report.database_url, "steps": report.steps,
+                       "seconds": {stage: round(t, 2) for stage, t in report.seconds.items()},
                        "pipeline": {s.value: n for s, n in report.pipeline.by_stage.items()},
                        "stopped": {r.value: n for r, n in report.pipeline.stopped.items()},
                        "outreach": stats, "prospect_reactions": report.reactions})
             return
         for stage, what in report.steps:
-            console.print(f"[bold cyan]{stage:>8}[/] {what}", highlight=False)
+            console.print(f"[bold cyan]{stage:>8}[/] {what} [dim]({report.seconds[stage]:.1f} s)[/]", highlight=False)
         table("Lead pipeline", ["Stage", "Leads"], [(s.label, n) for s, n in report.pipeline.by_stage.items()]
               + [(f"stopped: {r.value.replace('_', ' ')}", n) for r, n in report.pipeline.stopped.items() if n])
         table("Outreach", ["Measure", "Count"], [

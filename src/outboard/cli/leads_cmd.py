@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from outboard.cli.output import console, emit_json, err_console, friendly_errors
 from outboard.core.errors import ValidationError
 from outboard.core.stages import LeadStage
 from outboard.sources.export import export_group
-from outboard.sources.lead_queries import lead_detail, list_leads
+from outboard.sources.groups import find_group
+from outboard.sources.lead_queries import MAX_PAGE, LeadFilter, detail_record, lead_detail, list_leads, parse_stage
 from outboard.sources.manual import add_manual_lead
 from outboard.sources.privacy import erase_person, export_person, find_person
 
@@ -77,22 +79,23 @@ def list_command(stage: str = typer.Option(None, "--stage", help="discovered, pr
                                            "message_generated, outreach_active, replied, completed."),
                  group: str = typer.Option(None, "--group", help="Only this source group."),
                  search: str = typer.Option("", "--search", help="An email, a LinkedIn URL, #id or a name's start."),
-                 limit: int = typer.Option(50, "--limit", min=1, max=500),
+                 limit: int = typer.Option(50, "--limit", min=1, max=MAX_PAGE),
                  after: int = typer.Option(None, "--after", help="Show the page after this lead id (newest first)."),
                  workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Leads, newest first, a page at a time."""
     rt = cli_runtime()
     ws = workspace_of(rt, workspace)
     with rt.db.sessions() as session:
-        page = list_leads(session, ws.id, stage=stage, group=group, search=search, limit=limit, after=after)
+        group_id = find_group(session, ws.id, group).id if group else None
+        page = list_leads(session, ws.id, LeadFilter(parse_stage(stage), group_id, search), after=after, limit=limit)
     if as_json:
-        emit_json({"leads": page.rows, "next_after": page.next_after})
+        emit_json({"leads": [asdict(r) for r in page.rows], "next_after": page.next_cursor})
         return
     table("Leads", ["Id", "Name", "Title", "Company", "Email", "Stage", "Stopped"],
-          [(r["id"], _short(r["full_name"] or r["linkedin_id"], 30), _short(r["title"], 30), _short(r["company"], 30),
-            _short(r["email"], 36), _stage(r["stage"]), r["stop_reason"] or "") for r in page.rows])
-    if page.next_after is not None:
-        console.print(f"[dim]More: outboard leads list --after {page.next_after}[/]", highlight=False)
+          [(r.id, _short(r.full_name or r.linkedin_id, 30), _short(r.title, 30), _short(r.company, 30),
+            _short(r.email, 36), _stage(r.stage), r.stop_reason or "") for r in page.rows])
+    if page.next_cursor is not None:
+        console.print(f"[dim]More: outboard leads list --after {page.next_cursor}[/]", highlight=False)
 
 
 @leads.command("show")
@@ -102,7 +105,7 @@ def show(lead_id: int, workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_O
     rt = cli_runtime()
     ws = workspace_of(rt, workspace)
     with rt.db.sessions() as session:
-        detail = lead_detail(session, ws.id, lead_id)
+        detail = detail_record(lead_detail(session, ws.id, lead_id))
     if as_json:
         emit_json(detail)
         return

@@ -9,6 +9,7 @@ runs days in seconds.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -60,13 +61,19 @@ class DemoReport:
     database_url: str
     workspace_id: int
     steps: list[tuple[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage
+    _since: float = field(default_factory=time.perf_counter, repr=False)
     pipeline: Pipeline | None = None
     stats: OutreachStats | None = None
     reactions: dict[str, int] = field(default_factory=dict)
     sent_mail: Path | None = None
 
     def say(self, stage: str, what: str) -> None:
+        """Report a stage as it ends (its time runs from the previous report)."""
+        now = time.perf_counter()
         self.steps.append((stage, what))
+        self.seconds[stage] = now - self._since
+        self._since = now
 
 
 def _runtime(folder: Path, world: DemoWorld, llm: dict[str, str | None], database_url: str | None) -> Runtime:

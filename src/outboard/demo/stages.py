@@ -137,12 +137,14 @@ def launch_sequence(rt: Runtime, world: DemoWorld, report: DemoReport, workspace
 
 def work_linkedin_tasks(rt: Runtime, workspace_id: int, accepts: Callable[[str], bool]) -> None:
     """The person who works the LinkedIn tasks: sends each one, and reports the invites people accepted."""
-    with rt.db.transaction() as session:
-        for task in open_tasks(session, workspace_id):
-            if task.state != "open":
-                continue
-            profile = task.profile_url.rstrip("/").rsplit("/", 1)[-1]
-            action = "accepted" if task.kind == "linkedin_invite" and accepts(profile) else "done"
-            mark_task(session, workspace_id, task.id, action, rt.clock.now())
+    worked = True
+    while worked:
+        with rt.db.transaction() as session:
+            due = [task for task in open_tasks(session, workspace_id) if task.state == "open"]
+            for task in due:
+                profile = task.profile_url.rstrip("/").rsplit("/", 1)[-1]
+                action = "accepted" if task.kind == "linkedin_invite" and accepts(profile) else "done"
+                mark_task(session, workspace_id, task.id, action, rt.clock.now())
+        worked = bool(due)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from outboard.core.errors import NotFound, ValidationError
@@ -19,9 +19,12 @@ ACTIONS = ("done", "accepted", "replied")
 
 
 def open_tasks(session: Session, workspace_id: int, limit: int = 200) -> list[LinkedinTask]:
+    """Tasks to do (oldest first), then invites done and waiting to hear whether they were accepted: the
+    hundreds of invites nobody answers never hide a task that is due."""
+    to_do_first = case((LinkedinTask.state == "open", 0), else_=1)
     return list(session.scalars(select(LinkedinTask).where(LinkedinTask.workspace_id == workspace_id,
                                                            LinkedinTask.state.in_(("open", "done")))
-                                .order_by(LinkedinTask.created_at, LinkedinTask.id).limit(limit)))
+                                .order_by(to_do_first, LinkedinTask.created_at, LinkedinTask.id).limit(limit)))
 
 
 def mark_task(session: Session, workspace_id: int, task_id: int, action: str, now: datetime) -> LinkedinTask:

@@ -15,8 +15,8 @@ from outboard.api.schemas import (
     LeadPageOut,
     ProvenanceOut,
 )
-from outboard.api.services.leads import MAX_PAGE, LeadFilter, lead_detail, list_leads
 from outboard.core.stages import LeadStage
+from outboard.sources.lead_queries import MAX_PAGE, LeadFilter, lead_detail, list_leads
 
 router = APIRouter(tags=["leads"])
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from outboard.api.services.leads import LeadFilter, lead_detail, list_leads, search_kind, source_groups, stage_counts
 from outboard.core.stages import LeadStage
+from outboard.sources.lead_queries import LeadFilter, lead_detail, list_leads, search_kind, source_groups, stage_counts
 from outboard.web.deps import Viewer, csrf_protect, db_session, viewer
 from outboard.web.templating import render
 
