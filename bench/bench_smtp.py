@@ -41,7 +41,6 @@ from outboard.send.email_message import (
     OutgoingEmail,
     Unsubscribe,
     build_email,
-    make_unsubscribe_token,
 )
 from outboard.send.outcomes import Sent
 
@@ -65,11 +64,11 @@ def stdlib_message(i: int) -> EmailMessage:
 def outboard_message(i: int, now: datetime, *, with_html: bool = False,
                      dkim_key: DkimKey | None = None) -> OutgoingEmail:
     address = f"lead{i}@acme.test"
-    token = make_unsubscribe_token(b"bench-secret", "ws1", i, address)
     return build_email(sender_name="Jo Sender", sender_address="jo@sender.test", to_address=address,
                        to_name=f"Lead {i}", subject="Onboarding checklists",
                        body=BODY.format(name=f"Lead {i}", company="Acme"), now=now, footer=FOOTER,
-                       unsubscribe=Unsubscribe.for_token(token, "https://out.example/u", "sender.test"),
+                       unsubscribe=Unsubscribe.issue(b"bench-secret", 1, i, address, "https://out.example/u",
+                                                     "sender.test"),
                        with_html=with_html, dkim_key=dkim_key)
 
 

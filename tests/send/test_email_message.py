@@ -23,14 +23,16 @@ from outboard.send.email_message import (
     Thread,
     Unsubscribe,
     build_email,
+    make_alias_token,
     make_unsubscribe_token,
     read_unsubscribe_token,
 )
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SECRET = b"workspace-secret"
-TOKEN = make_unsubscribe_token(SECRET, "ws1", "enr42", "anna@acme.test")
-UNSUB = Unsubscribe.for_token(TOKEN, "https://out.example/u/", "sender.test")
+TOKEN = make_unsubscribe_token(SECRET, 7, 42, "anna@acme.test")
+ALIAS = make_alias_token(SECRET, 7, 42)
+UNSUB = Unsubscribe.issue(SECRET, 7, 42, "anna@acme.test", "https://out.example/u/", "sender.test")
 FOOTER = Footer("Outboard Ltd, 1 Main St, Springfield 12345")
 
 
@@ -70,7 +72,7 @@ def test_first_email_headers() -> None:
 def test_one_click_unsubscribe_headers() -> None:
     msg = parse(build())
     assert msg["List-Unsubscribe"] == (f"<https://out.example/u/{TOKEN}>, "
-                                       f"<mailto:unsubscribe+{TOKEN}@sender.test>")
+                                       f"<mailto:unsubscribe+{ALIAS}@sender.test>")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -175,7 +177,7 @@ def test_dkim_fails_when_an_unsubscribe_header_is_altered(dkim_key: tuple[DkimKe
 
 def test_unsubscribe_token_round_trip() -> None:
     claim = read_unsubscribe_token(SECRET, TOKEN)
-    assert (claim.workspace_id, claim.enrollment_id, claim.address) == ("ws1", "enr42", "anna@acme.test")
+    assert (claim.workspace_id, claim.enrollment_id, claim.address) == ("7", "42", "anna@acme.test")
     assert read_unsubscribe_token(SECRET, TOKEN.upper()) == claim  # mail systems may change the case
     assert read_unsubscribe_token("workspace-secret", TOKEN) == claim
     assert set(TOKEN) <= set("abcdefghijklmnopqrstuvwxyz234567.")
@@ -183,13 +185,30 @@ def test_unsubscribe_token_round_trip() -> None:
 
 def test_tampered_or_foreign_tokens_are_refused() -> None:
     body, mac = TOKEN.split(".")
-    other = make_unsubscribe_token(SECRET, "ws1", "enr43", "anna@acme.test").split(".")[0]
+    other = make_unsubscribe_token(SECRET, 7, 43, "anna@acme.test").split(".")[0]
     flipped = ("b" if body[0] == "a" else "a") + body[1:]
     for bad in (f"{other}.{mac}", f"{flipped}.{mac}", f"{body}.{mac[:-1]}", body, "", "!!.??", TOKEN + "a"):
         with pytest.raises(InvalidToken):
             read_unsubscribe_token(SECRET, bad)
     with pytest.raises(InvalidToken):
         read_unsubscribe_token(b"another-secret", TOKEN)
+
+
+def test_the_mailto_alias_fits_in_a_local_part_and_names_the_enrollment() -> None:
+    biggest = Unsubscribe.issue(SECRET, 2**32 - 1, 2**63 - 1, "a" * 60 + "@acme.test", "https://out.example/u",
+                                "sender.test")
+    local = biggest.mailto.partition("@")[0]
+    assert len(local) <= 64  # RFC 5321 4.5.3.1.1; the URL token with the address is much longer
+    assert len(biggest.url.rsplit("/", 1)[1]) > 64
+    claim = read_unsubscribe_token(SECRET, ALIAS.upper())
+    assert (claim.workspace_id, claim.enrollment_id, claim.address) == ("7", "42", "")
+    body, mac = ALIAS.split(".")
+    other = make_alias_token(SECRET, 7, 43).split(".")[0]
+    for bad in (f"{other}.{mac}", f"{body}.{mac[:-1]}", f"{body}.{mac[:-2]}aa"):
+        with pytest.raises(InvalidToken):
+            read_unsubscribe_token(SECRET, bad)
+    with pytest.raises(InvalidToken):
+        read_unsubscribe_token(b"another-secret", ALIAS)
 
 
 def test_building_is_fast() -> None:

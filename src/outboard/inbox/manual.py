@@ -45,7 +45,6 @@ from outboard.send.email_message import (
     Thread,
     Unsubscribe,
     build_email,
-    make_unsubscribe_token,
 )
 from outboard.send.outcomes import Outcome, Sent
 from outboard.send.reactions import record_opt_out
@@ -181,9 +180,8 @@ def _compliance(rt: Runtime, session: Session, workspace_id: int, enrollment_id:
         strategy = load_strategy(strategy_row)
         postal, sentence = strategy.postal_address or postal, sentence or strategy.opt_out_sentence
     footer = Footer(postal_address=postal, opt_out_sentence=sentence) if sentence else Footer(postal_address=postal)
-    token = make_unsubscribe_token(rt.settings.secret_key or "", workspace_id, enrollment_id or 0, lead.email or "")
-    domain = account.address.rpartition("@")[2]
-    return footer, Unsubscribe.for_token(token, f"{rt.settings.public_url.rstrip('/')}/u", domain)
+    return footer, Unsubscribe.issue(rt.settings.secret_key or "", workspace_id, enrollment_id or 0, lead.email or "",
+                                     f"{rt.settings.public_url.rstrip('/')}/u", account.address.rpartition("@")[2])
 
 
 def _store_ours(session: Session, workspace_id: int, account_id: int, channel: str, message_id: str, raw: bytes,

@@ -14,6 +14,7 @@ import hmac
 import html
 import re
 import secrets
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 from email import charset as _charset
@@ -87,8 +88,13 @@ class Unsubscribe:
     mailto: str
 
     @classmethod
-    def for_token(cls, token: str, base_url: str, mailto_domain: str) -> Unsubscribe:
-        return cls(f"{base_url.rstrip('/')}/{token}", f"unsubscribe+{token}@{mailto_domain}")
+    def issue(cls, secret: bytes | str, workspace_id: int, enrollment_id: int, address: str, base_url: str,
+              mailto_domain: str) -> Unsubscribe:
+        """The one-click URL carries the full token (it names the address by itself); the mailto alias a
+        short one, as a local part holds at most 64 octets (RFC 5321 4.5.3.1.1)."""
+        token = make_unsubscribe_token(secret, workspace_id, enrollment_id, address)
+        alias = make_alias_token(secret, workspace_id, enrollment_id)
+        return cls(f"{base_url.rstrip('/')}/{token}", f"unsubscribe+{alias}@{mailto_domain}")
 
     def __post_init__(self) -> None:
         # RFC 8058 wants https; plain http is accepted only on loopback, where the demo and a local
@@ -236,13 +242,30 @@ def make_unsubscribe_token(secret: bytes | str, workspace_id: object, enrollment
     return f"{_b32(payload)}.{_b32(_mac(secret, payload))}"
 
 
+_ALIAS = struct.Struct(">IQ")  # workspace id, enrollment id
+_ALIAS_CONTEXT = b"alias\x00"
+
+
+def make_alias_token(secret: bytes | str, workspace_id: int, enrollment_id: int) -> str:
+    """The short token of the unsubscribe alias (37 characters): the workspace and the enrollment, packed,
+    with a 10-byte MAC. The address comes from the enrollment's lead, or from the mail's sender."""
+    payload = _ALIAS.pack(workspace_id, enrollment_id)
+    return f"{_b32(payload)}.{_b32(_mac(secret, _ALIAS_CONTEXT + payload)[:10])}"
+
+
 def read_unsubscribe_token(secret: bytes | str, token: str) -> UnsubscribeClaim:
-    """The claim inside a token made by `make_unsubscribe_token`; InvalidToken if forged or altered."""
+    """The claim inside a token made by `make_unsubscribe_token` or `make_alias_token` (whose claim has
+    no address); InvalidToken if forged or altered."""
     try:
         body, _, mac = token.strip().lower().partition(".")
         payload, given = _unb32(body), _unb32(mac)
+        if len(payload) == _ALIAS.size and len(given) == 10:
+            if not hmac.compare_digest(given, _mac(secret, _ALIAS_CONTEXT + payload)[:10]):
+                raise InvalidToken("this unsubscribe address is not valid")
+            workspace_id, enrollment_id = _ALIAS.unpack(payload)
+            return UnsubscribeClaim(str(workspace_id), str(enrollment_id), "")
         parts = payload.decode().split("\x1f")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, struct.error):
         raise InvalidToken("this unsubscribe link is damaged") from None
     if len(parts) != 3 or not hmac.compare_digest(given, _mac(secret, payload)):
         raise InvalidToken("this unsubscribe link is not valid")

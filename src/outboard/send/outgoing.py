@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from outboard.core.errors import OutboardError
 from outboard.core.sequence import Channel, SendState
 from outboard.db.models import Enrollment, Lead, Message, SenderAccount, Sequence, Step, StrategyProfileRow, Workspace
-from outboard.send.email_message import Footer, Thread, Unsubscribe, build_email, make_unsubscribe_token
+from outboard.send.email_message import Footer, Thread, Unsubscribe, build_email
 from outboard.write.strategy_store import load_strategy
 
 
@@ -40,9 +40,8 @@ class PayloadBuilder:
             return {"text": message.body, "linkedin_id": lead.linkedin_id}
         assert lead.email
         sender_name, footer = self._sender_and_footer(session, sequence)
-        token = make_unsubscribe_token(self.secret, enrollment.workspace_id, enrollment.id, lead.email)
-        domain = account.address.rpartition("@")[2]
-        unsubscribe = Unsubscribe.for_token(token, f"{self.public_url}/u", domain)
+        unsubscribe = Unsubscribe.issue(self.secret, enrollment.workspace_id, enrollment.id, lead.email,
+                                        f"{self.public_url}/u", account.address.rpartition("@")[2])
         email = build_email(
             sender_name=account.connection.get("from_name") or sender_name,
             sender_address=account.address, to_address=lead.email, to_name=lead.full_name,
