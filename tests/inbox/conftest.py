@@ -14,6 +14,7 @@ from outboard.devservers.mx import MxServer, ReceivedMessage
 from outboard.inbox.mailbox import configure_imap
 from outboard.inbox.tasks import stop_inbox_watchers
 from outboard.runtime import Runtime
+from tests.send.conftest import smtp_server  # noqa: F401 (the scripted SMTP server, for reconciliation)
 
 MAILBOX_USER, MAILBOX_PASSWORD = "sam", "imap-password"
 OUR_ADDRESS = "sam@outboard-mail.test"

@@ -3,11 +3,8 @@ after the grace period → flagged once for a person, and never sent again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from outboard.core.sequence import SendState
@@ -15,20 +12,10 @@ from outboard.db.models import Enrollment, Event, Lead, Message, SenderAccount
 from outboard.inbox.reconcile import GRACE, reconcile_account
 from outboard.send.campaigns import StepInput
 from tests.inbox.conftest import MAILBOX_USER, connect_mailbox
-from tests.send.conftest import ScriptedHandler, free_port
+from tests.send.conftest import ScriptedHandler
 from tests.send.engine_setup import build_campaign, run_days
 
 EMAIL_ONLY = [StepInput("email", 0, "always", "intro"), StepInput("email", 2, "no_reply", "bump")]
-
-
-@pytest.fixture
-def vanishing_smtp() -> Iterator[tuple[ScriptedHandler, int]]:
-    """Takes every message to vanish@..., then drops the connection before answering DATA."""
-    handler = ScriptedHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 def _bodies(handler: ScriptedHandler, lead_id: int) -> list[str]:
@@ -36,8 +23,9 @@ def _bodies(handler: ScriptedHandler, lead_id: int) -> list[str]:
             if f"for lead {lead_id}" in m.content.decode("utf-8", "replace")]
 
 
-def test_a_send_in_doubt_is_found_in_the_sent_folder_or_left_for_a_person(rt, workspace_id, imap, vanishing_smtp):
-    handler, port = vanishing_smtp
+def test_a_send_in_doubt_is_found_in_the_sent_folder_or_left_for_a_person(rt, workspace_id, imap, smtp_server):
+    # ScriptedHandler takes every message to vanish@..., then drops the connection before answering DATA.
+    handler, port = smtp_server.handler, smtp_server.port
     campaign = build_campaign(rt, workspace_id, 2, port, with_email=lambda i: True, steps=EMAIL_ONLY,
                               play="cold-email-first")
     with rt.db.transaction() as session:

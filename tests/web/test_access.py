@@ -43,7 +43,8 @@ ANY_IDS = {"lead_id": 1, "job_id": 1, "token_id": 1, "suppression_id": 1, "invit
            "play_id": "cold-email-first", "token": "x", "run_id": 1, "sequence_id": 1, "message_id": 1, "task_id": 1,
            "account_id": 1, "strategy_id": 1, "group_id": 1, "endpoint_id": 1, "inbound_id": 1}
 # Admin-only API routes with an object in the path: a member is turned away (403) before any lookup.
-ADMIN_API = ("/api/suppressions", "/api/accounts/{account_id}/", "PUT /api/strategies/", "/api/webhooks/")
+ADMIN_API = ("/api/suppressions", "/api/accounts/{account_id}/", "PATCH /api/accounts/{account_id}",
+             "PUT /api/strategies/", "/api/webhooks/")
 # Admin-only page forms with an object in the path: the same.
 ADMIN_PAGES = ("/settings/team/", "/settings/compliance/", "/settings/senders/", "POST /settings/profiles/",
                "/settings/webhooks/")
@@ -168,6 +169,7 @@ def test_an_admin_gets_404_for_admin_objects_of_another_workspace(app, admin_cli
                  "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke",
                  "/settings/senders/{account_id}/pause", "/settings/senders/{account_id}/resume",
                  "/settings/senders/{account_id}/test", "/settings/senders/{account_id}/dns",
+                 "/settings/senders/{account_id}/limits",
                  "/settings/profiles/{strategy_id}", "/settings/webhooks/{endpoint_id}/rotate",
                  "/settings/webhooks/{endpoint_id}/test", "/settings/webhooks/{endpoint_id}/remove",
                  "/settings/webhooks/linkedin/{account_id}/secret"):
@@ -192,6 +194,7 @@ ADMIN_FORMS = {
     "/settings/senders/{account_id}/resume": {},
     "/settings/senders/{account_id}/test": {},
     "/settings/senders/{account_id}/dns": {},
+    "/settings/senders/{account_id}/limits": {"daily_cap": "1"},
     "/settings/profiles": {"name": "P", "sender_name": "S"},
     "/settings/profiles/{strategy_id}": {"name": "P", "sender_name": "S"},
     "/settings/webhooks": {"url": "https://crm.test/hook", "events": "reply"},

@@ -14,6 +14,7 @@ from outboard.api.routes import (
     analytics,
     enrichment,
     imports,
+    in_doubt,
     inbox,
     jobs,
     leads,
@@ -44,7 +45,7 @@ def create_api(rt: Runtime) -> FastAPI:
     api.state.rt = rt
     install_error_handlers(api)
     for module in (me, plays, runs, sequences, messages, source_groups, leads, search, imports, enrichment, tasks,
-                   inbox, analytics, accounts, strategies, tokens, usage, jobs, suppressions, webhooks):
+                   inbox, in_doubt, analytics, accounts, strategies, tokens, usage, jobs, suppressions, webhooks):
         api.include_router(module.router)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     return api

@@ -12,13 +12,14 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from outboard.core.errors import IllegalTransition, NotFound, OutboardError, ValidationError
+from outboard.send.in_doubt import NotInDoubt
 from outboard.send.launch import LaunchBlocked
 from outboard.write.message_rows import MessageLocked
 from outboard.write.review import ApprovalRefused
 
 # Refusals that depend on an object's state (launched, locked, blocked by findings): 409, like an illegal
 # state transition.
-CONFLICTS = (IllegalTransition, MessageLocked, LaunchBlocked, ApprovalRefused)
+CONFLICTS = (IllegalTransition, MessageLocked, LaunchBlocked, ApprovalRefused, NotInDoubt)
 
 
 class ErrorOut(BaseModel):

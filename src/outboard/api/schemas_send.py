@@ -242,6 +242,15 @@ class LinkedInAccountIn(BaseModel):
                                                     "invite_withdraw_days, note_limit")
 
 
+class AccountLimitsIn(BaseModel):
+    limits: Limits = Field({}, description="Only the limits to change, checked as when the account was added. "
+                                           "Email: daily_cap, ramp_up, ramp_start, ramp_per_day, min_gap_seconds, "
+                                           "gap_jitter_seconds. LinkedIn: daily_invites, weekly_invites, "
+                                           "daily_messages, pending_invites, min_gap_seconds, gap_jitter_seconds, "
+                                           "invite_withdraw_days, note_limit")
+    timezone: str | None = Field(None, max_length=64, description="An IANA name such as Europe/Berlin")
+
+
 class PauseIn(BaseModel):
     reason: str = Field("paused by an admin", min_length=1, max_length=300)
 

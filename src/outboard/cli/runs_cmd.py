@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from sqlalchemy import func, select
 
+from outboard.api.services.accounts import dns_checker
 from outboard.cli.context import JSON_OPTION, WORKSPACE_OPTION, cli_runtime, workspace_of
 from outboard.cli.output import console, emit_json, friendly_errors, table
 from outboard.core.errors import ValidationError
@@ -17,7 +18,8 @@ from outboard.db.models import Enrollment, Message, Run, SenderAccount, Sequence
 from outboard.db.scope import Scope
 from outboard.send import accounts as account_service
 from outboard.send import campaigns
-from outboard.send.launch import LaunchBlocked, enroll_leads, launch, readiness
+from outboard.send.in_doubt import decide, sends_in_doubt
+from outboard.send.launch import OVERRIDABLE, LaunchBlocked, enroll_leads, launch, readiness
 from outboard.send.linkedin_tasks import mark_task, open_tasks
 from outboard.write.strategy_store import save_strategy
 
@@ -27,6 +29,8 @@ accounts = typer.Typer(help="Sender accounts: email mailboxes and LinkedIn accou
 strategies = typer.Typer(help="Strategy profiles: sender, offer, proof, tone, call to action.",
                          no_args_is_help=True)
 tasks = typer.Typer(help="Manual LinkedIn tasks: do them, then say so.", no_args_is_help=True)
+DNS_OPTION = typer.Option(False, "--dns-check",
+                          help="Look up SPF, DKIM and DMARC of the sender domains (OUTBOARD_VERIFY_DNS_SERVER).")
 
 
 def _load_file(path: Path) -> Any:
@@ -200,16 +204,55 @@ def sequences_show(sequence_id: int, workspace: str = WORKSPACE_OPTION, as_json:
 
 @sequences.command("readiness")
 @friendly_errors
-def sequences_readiness(sequence_id: int, workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """What must be fixed before launch, each finding with its fix."""
+def sequences_readiness(sequence_id: int, dns_check: bool = DNS_OPTION, workspace: str = WORKSPACE_OPTION,
+                        as_json: bool = JSON_OPTION) -> None:
+    """What must be fixed before launch, each finding with its code (for `launch --override`) and fix."""
     rt = cli_runtime()
     ws = workspace_of(rt, workspace)
     with rt.db.sessions() as session:
-        findings = readiness(session, Scope(session, ws.id).get(Sequence, sequence_id, "sequence"), rt.clock.now())
+        findings = readiness(session, Scope(session, ws.id).get(Sequence, sequence_id, "sequence"), rt.clock.now(),
+                             dns_checker(rt) if dns_check else None, rt.settings.public_url)
     if as_json:
         emit_json(findings)
     else:
-        table("Readiness", ["Severity", "Finding", "Fix"], [(f.severity, f.message, f.fix) for f in findings])
+        table("Readiness", ["Severity", "Code", "Finding", "Fix"],
+              [(f.severity + (", overridable" if f.code in OVERRIDABLE else ""), f.code, f.message, f.fix)
+               for f in findings])
+
+
+@sequences.command("in-doubt")
+@friendly_errors
+def sequences_in_doubt(sequence_id: int = typer.Argument(None, help="Only this sequence (default: all)."),
+                       workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Sends in doubt: the outcome is unknown and the Sent folder did not show them. Decide each one."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.sessions() as session:
+        if sequence_id is not None:
+            Scope(session, ws.id).get(Sequence, sequence_id, "sequence")
+        rows = [{"message": m.id, "sequence": e.sequence_id, "lead": lead.id, "to": lead.email or lead.linkedin_id,
+                 "channel": m.channel, "subject": m.subject, "sending_at": m.sending_at, "reason": m.last_error}
+                for m, e, lead in sends_in_doubt(session, ws.id, sequence_id)]
+    if as_json:
+        emit_json(rows)
+        return
+    table("Sends in doubt: `outboard sequences decide MESSAGE sent|not_sent`",
+          ["Message", "Sequence", "To", "Channel", "Sent at", "Why"],
+          [(r["message"], r["sequence"], r["to"], r["channel"], r["sending_at"], r["reason"]) for r in rows])
+
+
+@sequences.command("decide")
+@friendly_errors
+def sequences_decide(message_id: int, decision: str = typer.Argument(
+        ..., help="sent: it went out (look in the mailbox's Sent folder); not_sent: it may be sent again."),
+        workspace: str = WORKSPACE_OPTION) -> None:
+    """Decide a send in doubt by hand: it was sent, or it was not (then it may go out again)."""
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        state = decide(session, ws.id, message_id, decision.replace("-", "_"), rt.clock.now(), by="cli").send_state
+    console.print(f"message {message_id}: {state}" + (" (it goes out again at the next tick, if every rule "
+                                                      "still allows it)" if state == "scheduled" else ""))
 
 
 def _sequence_action(sequence_id: int, workspace: str | None, action: str) -> None:
@@ -235,14 +278,15 @@ def sequences_resume(sequence_id: int, workspace: str = WORKSPACE_OPTION) -> Non
 
 
 def launch_command(sequence_id: int, override: list[str] = typer.Option([], "--override",
-                   help="Accept an overridable finding by its code."),
+                   help="Accept an overridable finding by its code."), dns_check: bool = DNS_OPTION,
                    workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Launch a sequence. Refused while a blocking readiness finding remains; says which."""
     rt = cli_runtime()
     ws = workspace_of(rt, workspace)
     try:
         with rt.db.transaction() as session:
-            result = launch(session, ws.id, sequence_id, rt.clock.now(), overrides=frozenset(override))
+            result = launch(session, ws.id, sequence_id, rt.clock.now(), overrides=frozenset(override),
+                            dns_check=dns_checker(rt) if dns_check else None, public_url=rt.settings.public_url)
     except LaunchBlocked as blocked:
         if as_json:
             emit_json({"launched": False, "blocking": blocked.findings})
@@ -314,6 +358,78 @@ def accounts_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION
         table("Sender accounts", ["Id", "Kind", "Address", "Status"],
               [(r["id"], r["kind"], r["address"], r["status"] + (f" ({r['reason']})" if r["reason"] else ""))
                for r in rows])
+
+
+_LIMIT_OPTION = {"daily_cap": "--daily-cap", "ramp_up": "--ramp-up/--no-ramp-up", "ramp_start": "--ramp-start",
+                 "ramp_per_day": "--ramp-per-day", "min_gap_seconds": "--min-gap",
+                 "gap_jitter_seconds": "--gap-jitter", "daily_invites": "--daily-invites",
+                 "weekly_invites": "--weekly-invites", "daily_messages": "--daily-messages",
+                 "pending_invites": "--pending-invites", "invite_withdraw_days": "--withdraw-days",
+                 "note_limit": "--note-limit"}
+
+
+@accounts.command("set-limits")
+@friendly_errors
+def accounts_set_limits(
+    account_id: int,
+    daily_cap: int = typer.Option(None, "--daily-cap", help="Email: emails per local day."),
+    ramp_up: bool = typer.Option(None, "--ramp-up/--no-ramp-up", help="Email: warm up from the first send."),
+    ramp_start: int = typer.Option(None, "--ramp-start", help="Email: allowed on the first day of sending."),
+    ramp_per_day: int = typer.Option(None, "--ramp-per-day", help="Email: added per day, up to the daily cap."),
+    min_gap_seconds: int = typer.Option(None, "--min-gap", help="Seconds between two sends at least."),
+    gap_jitter_seconds: int = typer.Option(None, "--gap-jitter", help="Random seconds added to each gap, up to."),
+    daily_invites: int = typer.Option(None, "--daily-invites", help="LinkedIn: invites per local day."),
+    weekly_invites: int = typer.Option(None, "--weekly-invites", help="LinkedIn: invites in any 7 days."),
+    daily_messages: int = typer.Option(None, "--daily-messages", help="LinkedIn: messages per local day."),
+    pending_invites: int = typer.Option(None, "--pending-invites", help="LinkedIn: unaccepted invites at most."),
+    invite_withdraw_days: int = typer.Option(None, "--withdraw-days",
+                                             help="LinkedIn: days a message step waits for acceptance."),
+    note_limit: int = typer.Option(None, "--note-limit", help="LinkedIn: invite note length, 300 or 200."),
+    timezone: str = typer.Option(None, "--timezone", help="IANA name: the account's day for caps."),
+    workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION,
+) -> None:
+    """Change an account's limits; those not given keep their value. Checked as when the account was added."""
+    given = {k: v for k, v in locals().items() if k in _LIMIT_OPTION and v is not None}
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        account = Scope(session, ws.id).get(SenderAccount, account_id, "sender account")
+        try:
+            changed = account_service.set_limits(session, account, given, timezone=timezone, by="cli")
+        except ValidationError as exc:  # name the option the person typed, not the stored key
+            option = _LIMIT_OPTION.get(exc.field.removeprefix("limits."))
+            raise ValidationError(option, exc.reason, value=exc.value) if option else exc from None
+        limits = dict(account.limits)
+    if as_json:
+        emit_json({"id": account_id, "changed": changed, "limits": limits})
+    else:
+        console.print(f"account {account_id}: " + (", ".join(f"{k} {c['from']} → {c['to']}" for k, c in changed.items())
+                                                 or "nothing changed"))
+
+
+@accounts.command("pause")
+@friendly_errors
+def accounts_pause(account_id: int, reason: str = typer.Option("paused by an admin", "--reason"),
+                   workspace: str = WORKSPACE_OPTION) -> None:
+    """Stop an account from sending; its steps wait (or are skipped) until it is resumed."""
+    _account_action(account_id, workspace, lambda session, account: account_service.pause_account(
+        session, account, reason.strip()[:300] or "paused by an admin"))
+
+
+@accounts.command("resume")
+@friendly_errors
+def accounts_resume(account_id: int, workspace: str = WORKSPACE_OPTION) -> None:
+    _account_action(account_id, workspace, account_service.resume_account)
+
+
+def _account_action(account_id: int, workspace: str | None, action: Any) -> None:
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        account = Scope(session, ws.id).get(SenderAccount, account_id, "sender account")
+        action(session, account)
+        status = account.status
+    console.print(f"account {account_id} is {status}")
 
 
 @strategies.command("add")

@@ -129,7 +129,7 @@ def write(rt: Runtime, world: DemoWorld, run_job: RunJob, report: DemoReport, wo
 def launch_sequence(rt: Runtime, world: DemoWorld, report: DemoReport, workspace_id: int, sequence_id: int) -> None:
     with rt.db.transaction() as session:
         result = launch(session, workspace_id, sequence_id, rt.clock.now(),
-                        overrides=frozenset({"leads_without_steps"}),
+                        overrides=frozenset({"leads_without_steps"}), public_url=rt.settings.public_url,
                         dns_check=lambda domain: check_domain(domain, world.dns_address))
     notes = ", ".join(f"{f.code} ({f.severity})" for f in result.findings) or "none"
     report.say("launch", f"sequence launched for {result.enrolled} leads; readiness findings: {notes}")

@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from outboard.core.sequence import Channel, EnrollmentState, SendState
+from outboard.core.sequence import Channel, SendState
 from outboard.db.models import Enrollment, Message, SenderAccount
 from outboard.db.timeline import record
 from outboard.inbox.mailbox import connect, disconnect, find_sent_folder, has_imap, imap_settings
 from outboard.runtime import Runtime
-from outboard.send.claim import LEASE, Ticket
-from outboard.send.finalize import finalize_one
-from outboard.send.outcomes import Sent
+from outboard.send.claim import LEASE
+from outboard.send.in_doubt import record_found_sent
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(hours=24)  # Sent folders fill within seconds; a day covers slow server-side filing
@@ -89,17 +88,7 @@ def _mark_sent(session: Session, message_id: int, provider_id: str, now: datetim
     assert enrollment is not None and message.sender_account_id is not None
     record(session, message.workspace_id, "send_reconciled", lead_id=enrollment.lead_id,
            subject=f"message:{message.id}", found_in=provider_id)
-    waiting = enrollment.state == EnrollmentState.WAITING.value and enrollment.waiting_reason == "reconcile"
-    if waiting or enrollment.state == EnrollmentState.ACTIVE.value:
-        # The send's own finalisation, as if the answer had arrived: the next step is timed from the send.
-        enrollment.state, enrollment.waiting_reason = EnrollmentState.ACTIVE.value, None
-        message.send_state = SendState.SENDING.value
-        ticket = Ticket(message.workspace_id, enrollment.id, message.id, message.sender_account_id,
-                        Channel.EMAIL, "smtp", message.smtp_message_id)
-        finalize_one(session, ticket, Sent(provider_id), message.sending_at or now)
-    else:  # the lead replied or stopped meanwhile: only the record is corrected
-        message.send_state, message.sent_at, message.provider_id = SendState.SENT.value, message.sending_at, \
-            provider_id
+    record_found_sent(session, message, enrollment, provider_id, now)
     return 1
 
 

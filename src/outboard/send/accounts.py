@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outboard.core.errors import ValidationError
@@ -33,17 +34,42 @@ def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
         raise ValidationError(field, "is not an IANA timezone such as Europe/Berlin", value=name) from None
 
 
-def _limits(defaults: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
+def validated_limits(kind: str, given: dict[str, Any] | None) -> dict[str, Any]:
+    """An account's limits merged over the defaults of its kind and checked: what adding an account and
+    changing its limits both store. The cap dataclasses check the arithmetic (nothing negative)."""
+    defaults = EMAIL_LIMIT_DEFAULTS if kind == "email" else LINKEDIN_LIMIT_DEFAULTS
     merged = {**defaults, **(given or {})}
     for key, value in merged.items():
         if key not in defaults:
-            raise ValidationError(f"limits.{key}", f"unknown limit; known: {', '.join(defaults)}")
+            raise ValidationError(f"limits.{key}", f"unknown limit for {kind} accounts; known: {', '.join(defaults)}")
         if key in _INT_LIMITS and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise ValidationError(f"limits.{key}", "must be a whole number, 0 or more", value=value)
+        if key not in _INT_LIMITS and not isinstance(value, bool):
+            raise ValidationError(f"limits.{key}", "must be true or false", value=value)
     if "note_limit" in merged and merged["note_limit"] not in (200, 300):
         raise ValidationError("limits.note_limit", "is 300 (premium) or 200 (free LinkedIn accounts)",
                               value=merged["note_limit"])
+    if "invite_withdraw_days" in merged and merged["invite_withdraw_days"] < 1:
+        raise ValidationError("limits.invite_withdraw_days", "must be at least 1 day",
+                              value=merged["invite_withdraw_days"])
+    try:
+        _caps_from(kind, merged, None)
+    except ValidationError as exc:  # the dataclass names its own field: name the limit instead
+        name = exc.field.rpartition(".")[2]
+        key = {"min_gap": "min_gap_seconds", "gap_jitter": "gap_jitter_seconds"}.get(name, name)
+        raise ValidationError(f"limits.{key}", exc.reason) from None
     return merged
+
+
+def check_address_free(session: Session, workspace_id: int, kind: str, address: str) -> None:
+    """One account per address and kind in a workspace: said beside the field instead of a clash later.
+    Every way of adding an account (CLI, web, API) goes through it."""
+    normalised = address.strip().lower() if kind == "email" else address.strip()
+    taken = session.scalar(select(SenderAccount.id).where(
+        SenderAccount.workspace_id == workspace_id, SenderAccount.kind == kind, SenderAccount.address == normalised))
+    if taken is not None:
+        field = "address" if kind == "email" else "profile_id"
+        raise ValidationError(field, "is already connected as a sender account", value=normalised)
 
 
 def add_email_account(session: Session, workspace_id: int, box: SecretBox, *, name: str, address: str,
@@ -59,6 +85,7 @@ def add_email_account(session: Session, workspace_id: int, box: SecretBox, *, na
     if not 0 < smtp_port < 65536:
         raise ValidationError("smtp_port", "must be a TCP port", value=smtp_port)
     check_timezone(timezone)
+    check_address_free(session, workspace_id, "email", address)
     secrets = {}
     if smtp_password:
         secrets["smtp_password"] = box.seal(smtp_password)
@@ -70,7 +97,7 @@ def add_email_account(session: Session, workspace_id: int, box: SecretBox, *, na
                     "smtp_security": smtp_security, "smtp_username": smtp_username, "imap_host": imap_host,
                     "imap_port": imap_port, "imap_security": imap_security,
                     "imap_username": imap_username or smtp_username},
-        limits=_limits(EMAIL_LIMIT_DEFAULTS, limits),
+        limits=validated_limits("email", limits),
     )
     Scope(session, workspace_id).add(account)
     session.flush()
@@ -87,11 +114,12 @@ def add_linkedin_account(session: Session, workspace_id: int, box: SecretBox, *,
     if provider == "api" and not (api_base_url and api_key and account_ref):
         raise ValidationError("provider", "the api provider needs api_base_url, api_key and account_ref")
     check_timezone(timezone)
+    check_address_free(session, workspace_id, "linkedin", profile_id)
     account = SenderAccount(
         kind="linkedin", name=name, address=profile_id, timezone=timezone,
         secrets={"api_key": box.seal(api_key)} if api_key else {},
         connection={"provider": provider, "api_base_url": api_base_url, "account_ref": account_ref},
-        limits=_limits(LINKEDIN_LIMIT_DEFAULTS, limits),
+        limits=validated_limits("linkedin", limits),
     )
     Scope(session, workspace_id).add(account)
     session.flush()
@@ -100,21 +128,46 @@ def add_linkedin_account(session: Session, workspace_id: int, box: SecretBox, *,
     return account
 
 
+def _caps_from(kind: str, limits: dict[str, Any], first_send_at: datetime | None) -> EmailCaps | LinkedInCaps:
+    gaps = {"min_gap": timedelta(seconds=limits["min_gap_seconds"]),
+            "gap_jitter": timedelta(seconds=limits["gap_jitter_seconds"])}
+    if kind == "email":
+        ramp_from = first_send_at.date() if limits["ramp_up"] and first_send_at else None
+        return EmailCaps(daily_cap=limits["daily_cap"], ramp_start=limits["ramp_start"],
+                         ramp_per_day=limits["ramp_per_day"], ramp_from=ramp_from, **gaps)
+    return LinkedInCaps(daily_invites=limits["daily_invites"], weekly_invites=limits["weekly_invites"],
+                        daily_messages=limits["daily_messages"], pending_invites=limits["pending_invites"], **gaps)
+
+
 def email_caps(account: SenderAccount) -> EmailCaps:
-    limits = {**EMAIL_LIMIT_DEFAULTS, **account.limits}
-    ramp_from = account.first_send_at.date() if limits["ramp_up"] and account.first_send_at else None
-    return EmailCaps(daily_cap=limits["daily_cap"], ramp_start=limits["ramp_start"],
-                     ramp_per_day=limits["ramp_per_day"], ramp_from=ramp_from,
-                     min_gap=timedelta(seconds=limits["min_gap_seconds"]),
-                     gap_jitter=timedelta(seconds=limits["gap_jitter_seconds"]))
+    caps = _caps_from("email", {**EMAIL_LIMIT_DEFAULTS, **account.limits}, account.first_send_at)
+    assert isinstance(caps, EmailCaps)
+    return caps
 
 
 def linkedin_caps(account: SenderAccount) -> LinkedInCaps:
-    limits = {**LINKEDIN_LIMIT_DEFAULTS, **account.limits}
-    return LinkedInCaps(daily_invites=limits["daily_invites"], weekly_invites=limits["weekly_invites"],
-                        daily_messages=limits["daily_messages"], pending_invites=limits["pending_invites"],
-                        min_gap=timedelta(seconds=limits["min_gap_seconds"]),
-                        gap_jitter=timedelta(seconds=limits["gap_jitter_seconds"]))
+    caps = _caps_from("linkedin", {**LINKEDIN_LIMIT_DEFAULTS, **account.limits}, None)
+    assert isinstance(caps, LinkedInCaps)
+    return caps
+
+
+def set_limits(session: Session, account: SenderAccount, changes: dict[str, Any], *,
+               timezone: str | None = None, by: str | None = None) -> dict[str, Any]:
+    """Change some of an account's limits (and its timezone), checked as when it was added; recorded as
+    the `account_limits_changed` event with each change's old and new value. Returns the changes."""
+    if timezone is not None:
+        check_timezone(timezone)
+    limits = validated_limits(account.kind, {**account.limits, **changes})
+    before = {**(EMAIL_LIMIT_DEFAULTS if account.kind == "email" else LINKEDIN_LIMIT_DEFAULTS), **account.limits}
+    changed: dict[str, Any] = {k: {"from": before.get(k), "to": v} for k, v in limits.items() if before.get(k) != v}
+    if timezone is not None and timezone != account.timezone:
+        changed["timezone"] = {"from": account.timezone, "to": timezone}
+        account.timezone = timezone
+    if changed:
+        account.limits = limits
+        record(session, account.workspace_id, "account_limits_changed", subject=f"account:{account.id}",
+               changes=changed, by=by)
+    return changed
 
 
 def linkedin_limit(account: SenderAccount, key: str) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from outboard.core.errors import OutboardError
+from outboard.core.errors import OutboardError, ValidationError
 from outboard.core.lifecycle import Lifecycle
 from outboard.core.sequence import Channel, EnrollmentState, ReviewState
 from outboard.core.stages import LeadStage
@@ -32,6 +32,7 @@ from outboard.send.advance import email_sendable, schedule_position
 from outboard.send.campaigns import sequence_accounts, sequence_group_ids, sequence_steps
 from outboard.send.caps import finish_date_estimate
 from outboard.send.context import SendContext
+from outboard.send.email_message import Unsubscribe
 from outboard.send.timing import schedule_of
 from outboard.write.strategy_store import load_strategy
 
@@ -74,7 +75,10 @@ def enroll_leads(session: Session, sequence: Sequence) -> int:
     return count
 
 
-def readiness(session: Session, sequence: Sequence, now: datetime, dns_check: DnsCheck | None = None) -> list[Finding]:
+def readiness(session: Session, sequence: Sequence, now: datetime, dns_check: DnsCheck | None = None,
+              public_url: str | None = None) -> list[Finding]:
+    """Every finding about launching `sequence`. `public_url` (OUTBOARD_PUBLIC_URL) is checked for email
+    steps when given: the one-click unsubscribe link is built from it at claim time."""
     findings: list[Finding] = []
     add = findings.append
     steps = sequence_steps(session, sequence.id)
@@ -98,6 +102,8 @@ def readiness(session: Session, sequence: Sequence, now: datetime, dns_check: Dn
     _reach_findings(sequence, channels, leads, has_email, has_linkedin, add)
     if Channel.EMAIL in channels:
         _compliance_findings(session, sequence, add)
+        if public_url is not None:
+            _unsubscribe_findings(public_url, add)
         for account in (a for a in accounts if a.kind == "email"):
             _domain_findings(session, sequence, account.address.rpartition("@")[2], dns_check, add)
     _volume_findings(sequence, steps, accounts, len(enrollments), now, add)
@@ -149,6 +155,17 @@ def _compliance_findings(session: Session, sequence: Sequence, add: Callable[[Fi
     if not (strategy.opt_out_sentence or prefs.get("opt_out_sentence")):
         add(Finding("compliance_opt_out", "blocking", "no opt-out sentence for the email footer",
                     "set it in Settings → Compliance"))
+
+
+def _unsubscribe_findings(public_url: str, add: Callable[[Finding], None]) -> None:
+    """The check the claim applies to every email's List-Unsubscribe link, on a link built the same way
+    (https, or plain http only on loopback for the demo): failing it, every email would fail at claim time."""
+    try:
+        Unsubscribe(f"{public_url.rstrip('/')}/u/readiness-check", "unsubscribe@example.invalid")
+    except ValidationError:
+        add(Finding("public_url_not_https", "blocking",
+                    f"OUTBOARD_PUBLIC_URL is {public_url}: one-click unsubscribe links must be https, so every "
+                    "email would fail", "set OUTBOARD_PUBLIC_URL to the https address of this server"))
 
 
 def _domain_findings(session: Session, sequence: Sequence, domain: str, dns_check: DnsCheck | None,
@@ -208,7 +225,8 @@ def _overlap_findings(session: Session, sequence: Sequence, enrollments: list[En
 
 
 def launch(session: Session, workspace_id: int, sequence_id: int, now: datetime, *,
-           overrides: frozenset[str] = frozenset(), dns_check: DnsCheck | None = None) -> LaunchResult:
+           overrides: frozenset[str] = frozenset(), dns_check: DnsCheck | None = None,
+           public_url: str | None = None) -> LaunchResult:
     """Refuse while a blocking finding remains (overridable ones only when named); else start every
     enrollment at its first applicable step and make the sequence and its run Active."""
     scope = Scope(session, workspace_id)
@@ -219,7 +237,7 @@ def launch(session: Session, workspace_id: int, sequence_id: int, now: datetime,
     if bad_overrides:
         raise OutboardError(f"cannot override {', '.join(sorted(bad_overrides))}; "
                             f"overridable: {', '.join(sorted(OVERRIDABLE))}")
-    findings = readiness(session, sequence, now, dns_check)
+    findings = readiness(session, sequence, now, dns_check, public_url)
     blocking = [f for f in findings if f.blocking and f.code not in overrides]
     if blocking:
         raise LaunchBlocked(blocking)

@@ -9,6 +9,7 @@ from outboard.api import owned
 from outboard.api.auth import Caller, admin, caller, db_session, get_runtime
 from outboard.api.errors import responses
 from outboard.api.schemas_send import (
+    AccountLimitsIn,
     AccountOut,
     ConnectionTestOut,
     DnsCheckOut,
@@ -16,11 +17,17 @@ from outboard.api.schemas_send import (
     LinkedInAccountIn,
     PauseIn,
 )
-from outboard.api.services.accounts import check_address_free, connection_test, dns_report
+from outboard.api.services.accounts import connection_test, dns_report
 from outboard.db.models import SenderAccount
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
-from outboard.send.accounts import add_email_account, add_linkedin_account, pause_account, resume_account
+from outboard.send.accounts import (
+    add_email_account,
+    add_linkedin_account,
+    pause_account,
+    resume_account,
+    set_limits,
+)
 from outboard.send.queries import sender_accounts
 
 router = APIRouter(tags=["sender accounts"])
@@ -49,7 +56,6 @@ def account(account_id: int = Depends(owned.account_id), who: Caller = Depends(c
 def add_email(body: EmailAccountIn, who: Caller = Depends(admin), rt: Runtime = Depends(get_runtime)) -> AccountOut:
     """Connect a mailbox: SMTP to send, IMAP to read replies (admins). Passwords are sealed."""
     with rt.db.transaction() as session:
-        check_address_free(session, who.workspace_id, "email", body.address)
         return account_out(add_email_account(session, who.workspace_id, rt.secrets, **body.model_dump()))
 
 
@@ -58,8 +64,18 @@ def add_linkedin(body: LinkedInAccountIn, who: Caller = Depends(admin),
                  rt: Runtime = Depends(get_runtime)) -> AccountOut:
     """Connect a LinkedIn account: `manual` (a person does the tasks) or `api` (a Unipile-style provider)."""
     with rt.db.transaction() as session:
-        check_address_free(session, who.workspace_id, "linkedin", body.profile_id)
         return account_out(add_linkedin_account(session, who.workspace_id, rt.secrets, **body.model_dump()))
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountOut, responses=responses(403, 404, 422))
+def change_limits(body: AccountLimitsIn, account_id: int = Depends(owned.admin_account_id),
+                  who: Caller = Depends(admin), rt: Runtime = Depends(get_runtime)) -> AccountOut:
+    """Change an account's limits and timezone (admins). Limits left out keep their value; a bad value is
+    refused (422, naming the limit) and nothing is stored."""
+    with rt.db.transaction() as session:
+        found = Scope(session, who.workspace_id).get(SenderAccount, account_id, "sender account")
+        set_limits(session, found, dict(body.limits), timezone=body.timezone, by=f"user:{who.user_id}")
+        return account_out(found)
 
 
 @router.post("/accounts/{account_id}/pause", response_model=AccountOut, responses=responses(403, 404, 422))

@@ -159,7 +159,8 @@ def get_readiness(sequence_id: int = Depends(owned.sequence_id),
                   session: Session = Depends(db_session)) -> ReadinessOut:
     """What must be fixed before launch, each finding with its fix."""
     found = Scope(session, who.workspace_id).get(Sequence, sequence_id, "sequence")
-    findings = readiness(session, found, rt.clock.now(), dns_checker(rt) if dns_check else None)
+    findings = readiness(session, found, rt.clock.now(), dns_checker(rt) if dns_check else None,
+                         rt.settings.public_url)
     return ReadinessOut(ready=not any(f.blocking for f in findings), findings=[finding_out(f) for f in findings])
 
 
@@ -176,7 +177,8 @@ def post_launch(body: LaunchIn, sequence_id: int = Depends(owned.sequence_id), w
     try:
         with rt.db.transaction() as session:
             result = launch(session, who.workspace_id, sequence_id, rt.clock.now(),
-                            overrides=frozenset(body.overrides), dns_check=dns_checker(rt) if body.dns_check else None)
+                            overrides=frozenset(body.overrides), dns_check=dns_checker(rt) if body.dns_check else None,
+                            public_url=rt.settings.public_url)
     except LaunchBlocked as blocked:
         refused = LaunchRefusedOut(detail=str(blocked), findings=[finding_out(f) for f in blocked.findings])
         return JSONResponse(refused.model_dump(), status_code=409)

@@ -7,9 +7,6 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from outboard.core.errors import ValidationError
 from outboard.db.models import SenderAccount
 from outboard.runtime import Runtime
@@ -69,13 +66,3 @@ def dns_report(rt: Runtime, account: SenderAccount) -> DnsReport:
 def dns_checker(rt: Runtime) -> DnsCheck:
     """The readiness check's `dns_check`, asking the configured DNS server."""
     return lambda domain: check_domain(domain, rt.settings.verify_dns_server)
-
-
-def check_address_free(session: Session, workspace_id: int, kind: str, address: str) -> None:
-    """One account per address and kind in a workspace: say so beside the field instead of a clash later."""
-    normalised = address.strip().lower() if kind == "email" else address.strip()
-    taken = session.scalar(select(SenderAccount.id).where(
-        SenderAccount.workspace_id == workspace_id, SenderAccount.kind == kind, SenderAccount.address == normalised))
-    if taken is not None:
-        field = "address" if kind == "email" else "profile_id"
-        raise ValidationError(field, "is already connected as a sender account")

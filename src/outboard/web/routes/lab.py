@@ -157,7 +157,8 @@ def readiness_panel(request: Request, sequence_id: ObjectId, dns: str = "", who:
     enrollment)."""
     sequence = Scope(session, who.workspace_id).get(Sequence, sequence_id, "sequence")
     rt: Runtime = request.app.state.rt
-    findings = readiness(session, sequence, rt.clock.now(), dns_checker(rt) if dns else None)
+    findings = readiness(session, sequence, rt.clock.now(), dns_checker(rt) if dns else None,
+                         rt.settings.public_url)
     context = {**_context(session, who, sequence), "findings": findings, "dns": bool(dns)}
     return render(request, "lab/page.html", context, block="readiness")
 
@@ -170,11 +171,12 @@ def launch_sequence(request: Request, sequence_id: ObjectId, overrides: list[str
     try:
         with rt.db.transaction() as session:
             result = launch(session, who.workspace_id, sequence_id, rt.clock.now(), overrides=chosen,
-                            dns_check=dns_checker(rt) if dns else None)
+                            dns_check=dns_checker(rt) if dns else None, public_url=rt.settings.public_url)
     except LaunchBlocked as blocked:
         with rt.db.sessions() as session:
             sequence = Scope(session, who.workspace_id).get(Sequence, sequence_id, "sequence")
-            findings = readiness(session, sequence, rt.clock.now(), dns_checker(rt) if dns else None)
+            findings = readiness(session, sequence, rt.clock.now(), dns_checker(rt) if dns else None,
+                         rt.settings.public_url)
             context = {**_context(session, who, sequence), "findings": findings, "blocked": blocked.findings,
                        "ticked": chosen, "dns": bool(dns)}
             return render(request, "lab/page.html", context, status=409, block="readiness")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from outboard.api.params import ObjectId
-from outboard.api.services.accounts import check_address_free, connection_test, dns_report
+from outboard.api.services.accounts import connection_test, dns_report
 from outboard.core.errors import ValidationError
 from outboard.db.models import SenderAccount
 from outboard.db.scope import Scope
@@ -91,7 +91,6 @@ def add_email(request: Request, name: str = Form(""), address: str = Form(""), f
         v = form.values
         try:
             with rt.db.transaction() as session:
-                check_address_free(session, who.workspace_id, "email", v["address"])
                 add_email_account(
                     session, who.workspace_id, rt.secrets, name=v["name"] or v["from_name"], address=v["address"],
                     from_name=v["from_name"], smtp_host=v["smtp_host"], smtp_port=ports["smtp_port"] or 587,
@@ -129,7 +128,6 @@ def add_linkedin(request: Request, li_name: str = Form(""), li_profile_id: str =
         v = {k.removeprefix("li_"): value for k, value in form.values.items()}
         try:
             with rt.db.transaction() as session:
-                check_address_free(session, who.workspace_id, "linkedin", v["profile_id"])
                 add_linkedin_account(
                     session, who.workspace_id, rt.secrets, name=v["name"] or v["profile_id"],
                     profile_id=v["profile_id"], provider=v["provider"], api_base_url=v["api_base_url"] or None,
