@@ -139,6 +139,7 @@ def measure(csv_path: Path, folder: Path) -> dict[str, float]:
 
 def report(results: dict[int, dict[str, float]], seconds_to_generate: float) -> None:
     from bench.report import plot, write_section
+    from outboard.sources.importer import BATCH_ROWS
 
     lines = ["| Rows | Wall clock | Rows/s | CPU: main + workers | Rows per CPU-second | Peak memory: importer "
              "/ largest worker / all together | Load average |", "|---|---|---|---|---|---|---|"]
@@ -157,7 +158,7 @@ def report(results: dict[int, dict[str, float]], seconds_to_generate: float) -> 
         "`.venv/bin/python -m bench.bench_import` — rows from `bench/bench_normalize.py` (5% duplicates of an "
         "earlier person written in another case; 20,000 companies), imported by a fresh process into a fresh "
         "SQLite database through `sources.importer.import_file` (what `outboard import` runs): batches of "
-        "2,000 rows, one worker process per core normalising rows, dedup against the database and within the "
+        f"{BATCH_ROWS:,} rows, one worker process per core normalising rows, dedup against the database and within the "
         f"file, suppression check, provenance and source group. Generating the 1,000,000-row file took "
         f"{seconds_to_generate:.0f} s (not counted).",
         "",

@@ -281,3 +281,36 @@ def test_killing_the_import_process_leaves_no_half_written_lead(db, workspace_id
         assert session.scalar(select(func.count()).select_from(Lead)) == len(keys)
     fresh = import_file(db, workspace_id, path, ImportOptions(group="check"))
     assert fresh.new == 0 and identity_keys(db, workspace_id) == keys
+
+
+def test_rows_prepared_without_suppression_keys_are_still_screened(db, workspace_id):
+    # An import into a workspace without a suppression list leaves the keys uncomputed; a list made
+    # while it runs is still applied: the writer computes them (the same function the workers use).
+    from outboard.sources.groups import group_for
+    from outboard.sources.prepare import prepare_record, suppression_hashes
+    from outboard.sources.store import LeadWriter
+
+    rows = [prepare_record(n, {"full_name": name, "email": email}, hashes=False)
+            for n, (name, email) in enumerate((("Bea Blocked", "Blocked@ACME.io"), ("Fine Person", "fine@x.org")), 2)]
+    assert all(r.hashes is None for r in rows)
+    with db.transaction() as session:
+        suppress(session, workspace_id, "email", "blocked@acme.io", "blocklist")
+        group = group_for(session, workspace_id, "late list", "import")
+        result = LeadWriter(workspace_id, group.id, "import:late.csv").write_batch(session, rows)
+    assert (result.new, dict(result.suppressed)) == (1, {"blocklist": 1})
+    assert rows[0].hashes == suppression_hashes(rows[0].lead, rows[0].identity)
+    assert set(leads_by_email(db, workspace_id)) == {"fine@x.org"}
+
+
+def test_a_later_import_finds_a_lead_by_a_short_form_of_its_first_name(db, workspace_id, tmp_path):
+    header = ["Name", "Email", "Company", "Website", "Title"]
+    first = write_csv(tmp_path / "first.csv", header, [
+        ["Jonathan Smith", "jonathan@acme.io", "Acme", "acme.io", ""],
+        ["Joseph Smith", "joseph@acme.io", "Acme", "acme.io", ""],  # a namesake at the same company
+        ["Jon Miller", "jon.miller@acme.io", "Acme", "acme.io", ""],  # another last name
+    ])
+    import_file(db, workspace_id, first)
+    later = write_csv(tmp_path / "later.csv", header, [["Jon Smith", "", "Acme", "acme.io", "CFO"]])
+    summary = import_file(db, workspace_id, later)
+    assert (summary.new, summary.merged) == (0, 1)
+    assert leads_by_email(db, workspace_id)["jonathan@acme.io"].title == "CFO"

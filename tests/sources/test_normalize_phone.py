@@ -2,7 +2,7 @@
 
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from outboard.sources.normalize.phone import fast_international, is_e164, normalize_phone
@@ -69,8 +69,10 @@ def _by_parse(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.from_regex(r"\+(1|7|20|33|39|44|49|353|86|971|999)[ \-]?\(?0?\)?[0-9 \-]{4,14}", fullmatch=True))
+@example("+86110000000000")  # China's carrier prefix "11..", which parse() strips
+@example("+78121234567")  # Russia's trunk prefix 8 (St Petersburg numbers start with it)
 def test_fast_international_agrees_with_phonenumbers_parse(text):
     fast = fast_international(text)
     if fast is not None:

@@ -118,7 +118,7 @@ class Companies:
             row["id"] = id_
         if with_domain:
             # Another import may create the same domain at the same moment: theirs is kept, then looked up.
-            inserted = self._insert(session, True).run(session, [dict(r) for r in with_domain])
+            inserted = self._insert(session, True).run(session, with_domain)
             stored = {r["domain"]: r["id"] for r in with_domain}
             if inserted != len(with_domain):
                 stored = dict(session.execute(select(Company.domain, Company.id).where(
@@ -133,7 +133,7 @@ class Companies:
                     self._pending_ids.append(row["id"])
         named = [(key, row) for key, row in zip(new, rows, strict=True) if not row["domain"]]
         if named:
-            self._insert(session, False).run(session, [dict(row) for _, row in named])
+            self._insert(session, False).run(session, [row for _, row in named])
             for key, row in named:
                 self._pending[key] = _Known(row["id"], bool(row["industry"]), row["size"] is not None)
                 self._pending_created += 1

@@ -1,8 +1,8 @@
 """Rows of an open file, prepared in chunks on every core, in file order, with bounded memory.
 
 The main process reads (CSV quoting makes the file impossible to split by bytes) and hands chunks of rows
-to worker processes that normalise them; at most two chunks per worker are in flight, so memory does not
-grow with the file, and results come back in file order, so batches and checkpoints follow the file.
+to worker processes that normalise them; at most two chunks per worker and one batch are in flight, so
+memory does not grow with the file, and results come back in file order, so batches and checkpoints follow the file.
 Small files are prepared in this process: starting workers costs more than it saves. Workers are
 started with "spawn", which imports the caller's __main__ again in each worker: a script that imports
 files must keep its work under `if __name__ == "__main__":` (`outboard`, pytest and uvicorn do).
@@ -63,23 +63,26 @@ def _read_chunks(table: Table, skip_through: int, chunk_rows: int) -> Iterator[t
 
 
 def prepared_chunks(table: Table, mapping: ColumnMapping, *, workers: int = 1, skip_through: int = 0,
-                    chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+                    chunk_rows: int = CHUNK_ROWS, hashes: bool = True, ahead_rows: int = 0) -> Iterator[Chunk]:
     """Chunks of prepared rows in file order; rows numbered up to `skip_through` are skipped (a resumed
-    import)."""
+    import). `hashes`: compute the suppression keys now (see prepare.prepare_record). `ahead_rows`: how
+    many rows the consumer takes before it comes back (a batch): that many more are kept in flight, so the
+    workers prepare the next batch while the consumer writes this one instead of waiting for it."""
     source = _read_chunks(table, skip_through, chunk_rows)
     if workers <= 1:
         for rows, chunk in source:
-            chunk.prepared = prepare_rows(mapping, rows)
+            chunk.prepared = prepare_rows(mapping, rows, hashes=hashes)
             yield chunk
         return
     # spawn, not fork: the import may run in a job thread, and forking a threaded process is unsafe.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker,
-                               initargs=(mapping,))
+                               initargs=(mapping, hashes))
     pending: deque[tuple[Future[list[Prepared | Rejected]], Chunk]] = deque()
+    in_flight = 2 * workers + -(-ahead_rows // chunk_rows)
     try:
         for rows, chunk in source:
             pending.append((pool.submit(prepare_chunk, rows), chunk))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= in_flight:
                 future, ready = pending.popleft()
                 ready.prepared = future.result()
                 yield ready

@@ -11,6 +11,7 @@ with nothing but a name cannot be told apart from anyone and is rejected.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,11 +36,17 @@ class Prepared:
     row: int
     lead: NormalizedLead
     identity: Identity
-    hashes: tuple[tuple[str, str], ...]  # (kind, value_hash) of every suppression key of this person
+    # (kind, value_hash) of every suppression key of this person; None until asked for (suppression_keys)
+    hashes: tuple[tuple[str, str], ...] | None
     fields: str = ""  # the fields with a value, comma-separated (the provenance "*" row of a new lead)
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return Prepared, (self.row, self.lead, self.identity, self.hashes, self.fields)
+
+    def suppression_keys(self) -> tuple[tuple[str, str], ...]:
+        if self.hashes is None:
+            self.hashes = suppression_hashes(self.lead, self.identity)
+        return self.hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +135,11 @@ def _cap_custom(lead: NormalizedLead) -> NormalizedLead:
     return lead
 
 
-def prepare_record(row: int, fields: Mapping[str, str]) -> Prepared | Rejected:
-    """Normalise one mapped record (our field names) and decide whether it can be a lead."""
+def prepare_record(row: int, fields: Mapping[str, str], *, hashes: bool = True) -> Prepared | Rejected:
+    """Normalise one mapped record (our field names) and decide whether it can be a lead. With
+    `hashes=False` the suppression keys are left to be computed when asked for: an import into a workspace
+    without a suppression list does not pay for six SHA-256 digests a row (a list made meanwhile gets
+    them computed by the writer)."""
     lead = _cap_custom(normalize_record(fields))
     for problem in lead.problems:
         if problem.field == "identity":
@@ -139,23 +149,30 @@ def prepare_record(row: int, fields: Mapping[str, str]) -> Prepared | Rejected:
         dropped = [f"{p.field} {p.reason}" for p in lead.problems if p.field in ("email", "linkedin_url")]
         reason = "only a name: add an email, a LinkedIn profile or a company to tell this person apart"
         return Rejected(row, "identity", reason + (f" ({'; '.join(dropped)})" if dropped else ""), lead.full_name)
-    return Prepared(row, lead, ident, suppression_hashes(lead, ident), ",".join(fact_fields(lead)))
+    return Prepared(row, lead, ident, suppression_hashes(lead, ident) if hashes else None,
+                    ",".join(fact_fields(lead)))
 
 
-def prepare_rows(mapping: ColumnMapping, rows: Iterable[tuple[int, Mapping[str, str]]]) -> list[Prepared | Rejected]:
+def prepare_rows(mapping: ColumnMapping, rows: Iterable[tuple[int, Mapping[str, str]]], *,
+                 hashes: bool = True) -> list[Prepared | Rejected]:
     """Map and prepare a chunk of file rows (row number, values); top-level, for a process pool."""
-    return [prepare_record(number, mapping.apply(values)) for number, values in rows]
+    return [prepare_record(number, mapping.apply(values), hashes=hashes) for number, values in rows]
 
 
 _worker_mapping: ColumnMapping | None = None
+_worker_hashes = True
 
 
-def init_worker(mapping: ColumnMapping) -> None:
-    """Pool initializer: the mapping travels once per worker, not once per chunk."""
-    global _worker_mapping
-    _worker_mapping = mapping
+def init_worker(mapping: ColumnMapping, hashes: bool = True) -> None:
+    """Pool initializer: the mapping travels once per worker, not once per chunk. A chunk's objects live
+    for one chunk, but the normalisers' caches hold hundreds of thousands: the cyclic collector's passes
+    would walk them again and again (as in the importing process, see importer._few_collections)."""
+    global _worker_mapping, _worker_hashes
+    _worker_mapping, _worker_hashes = mapping, hashes
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def prepare_chunk(rows: list[tuple[int, dict[str, str]]]) -> list[Prepared | Rejected]:
     assert _worker_mapping is not None, "init_worker was not called"
-    return prepare_rows(_worker_mapping, rows)
+    return prepare_rows(_worker_mapping, rows, hashes=_worker_hashes)

@@ -254,7 +254,7 @@ class Table:
                     yield Row(start, {}, ValidationError("columns", reason, row=start))
                     continue
                 cells = cells[:width]
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line or a row of empty cells (Excel leaves those at the end)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))

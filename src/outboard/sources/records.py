@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any
 
 from outboard.sources.normalize.company import clean_company_name
@@ -28,6 +29,7 @@ from outboard.sources.normalize.record import NormalizedLead
 LEAD_FACTS = ("full_name", "first_name", "last_name", "headline", "title", "email", "linkedin_id", "phone",
               "city", "region", "country", "timezone")
 _NOT_NULL = frozenset({"full_name", "first_name", "last_name"})
+_facts_of = attrgetter(*LEAD_FACTS)
 _SIZE = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|\d+")
 
 
@@ -43,10 +45,8 @@ def company_size(text: str) -> int | None:
 
 def lead_columns(lead: NormalizedLead, profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The `leads` columns for a lead's facts; `profile` is the stored profile to keep (posts, skills...)."""
-    values: dict[str, Any] = {}
-    for name in LEAD_FACTS:
-        value = getattr(lead, name)
-        values[name] = value if value or name in _NOT_NULL else None
+    values: dict[str, Any] = {name: value if value or name in _NOT_NULL else None
+                              for name, value in zip(LEAD_FACTS, _facts_of(lead), strict=True)}
     values["profile"] = lead_profile(lead, profile)
     return values
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, Table, any_, bindparam, func, select, text
@@ -78,20 +79,29 @@ class BulkInsert:
                            if (p := table.c[c].type._cached_bind_processor(dialect)) is not None]
 
     def run(self, session: Session, rows: list[dict[str, Any]]) -> int:
-        """Insert the rows (their dicts are changed in place: values are converted for the driver); returns
-        how many were inserted."""
+        """Insert the rows (dicts with every column); returns how many were inserted. Parameters are built
+        column by column (itemgetter and zip run in C); a converted column's values are converted once per
+        distinct value (the same timestamp, None, the same flag repeat over a batch)."""
         if not rows:
             return 0
+        names = self.order or self.columns
+        columns: list[Any] = [list(map(itemgetter(name), rows)) for name in names]
         for name, process in self.processors:
-            # Most values repeat within a batch (the same timestamp, None, the same flag): convert each once.
-            # A dict or list is keyed by identity and kept referenced, so its id cannot be reused meanwhile.
-            done: dict[Any, tuple[Any, Any]] = {}
-            for row in rows:
-                value = row[name]
+            index = names.index(name)
+            values = columns[index]
+            if values.count(None) == len(values) and process(None) is None:
+                continue
+            # A dict or list is keyed by identity (it stays referenced by its row meanwhile).
+            done: dict[Any, Any] = {}
+            out = []
+            for value in values:
                 key = (type(value), id(value)) if isinstance(value, dict | list) else value
-                hit = done.get(key)
-                if hit is None:
-                    hit = done[key] = (value, process(value))
-                row[name] = hit[1]
-        params: list[Any] = [tuple(row[c] for c in self.order) for row in rows] if self.order else rows
+                hit = done.get(key, done)
+                if hit is done:
+                    hit = done[key] = process(value)
+                out.append(hit)
+            columns[index] = out
+        params: list[Any] = list(zip(*columns, strict=True))
+        if not self.order:
+            params = [dict(zip(names, values, strict=True)) for values in params]
         return session.connection().exec_driver_sql(self.sql, params).rowcount

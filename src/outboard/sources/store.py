@@ -45,7 +45,7 @@ from outboard.db.models import (
 from outboard.db.session import clock_of
 from outboard.sources.bits import Bloom, IdSet
 from outboard.sources.companies import Companies
-from outboard.sources.dedup import DedupIndex, merge
+from outboard.sources.dedup import DedupIndex, first_names_match, merge
 from outboard.sources.lead_merge import absorb
 from outboard.sources.normalize.record import Identity, NormalizedLead
 from outboard.sources.prepare import Prepared, company_key, identity_of
@@ -70,7 +70,7 @@ _COMPANY_FIELDS = frozenset({"company_name", "company_domain", "company_website"
 _CONNECTED_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _State:
     """One lead as this batch sees it: stored (id set) or about to be created."""
 
@@ -100,6 +100,20 @@ def parse_connected_on(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _reached(firsts: set[str], leads: list[tuple[int, str]]) -> list[int]:
+    """The leads of one block (id, first name key) that first-name-match one of `firsts`, directly or
+    through another such lead: the ones DedupIndex could put in a cluster with a row of the batch."""
+    reached, rest, found = list(firsts), leads, []
+    while rest:
+        hits = [lead for lead in rest if any(first_names_match(lead[1], first) for first in reached)]
+        if not hits:
+            break
+        found += [lead_id for lead_id, _ in hits]
+        reached += [first for _, first in hits]
+        rest = [lead for lead in rest if lead not in hits]
+    return found
 
 
 class LeadWriter:
@@ -148,13 +162,17 @@ class LeadWriter:
         self.companies.rollback()
 
     # -- 1. suppression ------------------------------------------------------------------------------
+    def has_suppressions(self, session: Session) -> bool:
+        """Whether the workspace has a suppression list at all (a new workspace has none)."""
+        return session.scalar(select(Suppression.id).where(Suppression.workspace_id == self.workspace_id)
+                              .limit(1)) is not None
+
     def _screen(self, session: Session, items: list[Prepared], result: BatchResult) -> list[Prepared]:
-        if session.scalar(select(Suppression.id).where(Suppression.workspace_id == self.workspace_id).limit(1)) \
-                is None:
+        if not self.has_suppressions(session):
             return items  # an empty list (a new workspace) costs nothing
         by_kind: dict[str, set[str]] = {}
         for item in items:
-            for kind, digest in item.hashes:
+            for kind, digest in item.suppression_keys():
                 by_kind.setdefault(kind, set()).add(digest)
         found: dict[tuple[str, str], str] = {}
         for kind, digests in sorted(by_kind.items()):  # one query per kind: the unique index is (ws, kind, hash)
@@ -166,7 +184,7 @@ class LeadWriter:
             return items
         kept = []
         for item in items:
-            reasons = {found[key] for key in item.hashes if key in found}
+            reasons = {found[key] for key in item.suppression_keys() if key in found}
             if not reasons:
                 kept.append(item)
                 continue
@@ -194,14 +212,18 @@ class LeadWriter:
     def _same_company_same_last_name(self, session: Session, items: list[Prepared],
                                      found: dict[int, dict[str, Any]]) -> None:
         """Leads whose first name may match fuzzily ("Jon" / "Jonathan"): same company, same last name key.
-        The company index finds the rows; the tail of name_domain_key ("last@domain") selects them. (No
+        The index on (company_id, name_domain_key) gives the name keys of the companies' leads without
+        reading a row; the tail of the key ("last@domain") selects the block, and only the leads that
+        first-name-match a row of the batch or a lead already found (directly or through another such lead,
+        as DedupIndex clusters) are loaded. (No
         workspace condition: the company ids are this workspace's, and the planner must take this index,
         not the workspace's name keys.)"""
         named = [item.identity for item in items if item.identity.name_domain_key]
         if not named:
             return
         ids = self.companies.known_ids(session, {i.company_domain for i in named})
-        company_ids, blocks = set(), set()
+        company_ids: set[int] = set()
+        firsts: dict[str, set[str]] = {}  # block -> first name keys of the batch's rows
         for ident in named:
             company_id = ids.get(ident.company_domain)
             block = f"{ident.last_key}@{ident.company_domain}"
@@ -210,17 +232,28 @@ class LeadWriter:
             if company_id is None or (company_id in self.companies.created_ids and block not in self.blocks):
                 continue
             company_ids.add(company_id)
-            blocks.add(block)
+            firsts.setdefault(block, set()).add(ident.first_key)
         if not company_ids:
             return
+        for row in found.values():  # leads found by other keys cluster with their namesakes too
+            ident = identity_of(normalized_from_row(row))
+            block = f"{ident.last_key}@{ident.company_domain}"
+            if ident.first_key and block in firsts:
+                firsts[block].add(ident.first_key)
         key = _LEAD.c.name_domain_key
         position = func.strpos(key, " ") if is_postgres(session) else func.instr(key, " ")
         tail = func.substr(key, position + 1)
-        query = (select(*_COLUMNS).select_from(_LEAD.outerjoin(_COMPANY, _COMPANY.c.id == _LEAD.c.company_id))
-                 .where(one_of(session, _LEAD.c.company_id, sorted(company_ids)),
-                        one_of(session, tail, sorted(blocks))))
-        for row in session.execute(query).mappings():
-            found.setdefault(row["id"], dict(row))
+        query = select(_LEAD.c.id, key).where(one_of(session, _LEAD.c.company_id, sorted(company_ids)),
+                                               one_of(session, tail, sorted(firsts)))
+        blocks: dict[str, list[tuple[int, str]]] = {}
+        for lead_id, name_key in session.execute(query):
+            if lead_id not in found:
+                first, _, block = name_key.partition(" ")
+                blocks.setdefault(block, []).append((lead_id, first))
+        wanted = [lead_id for block, leads in blocks.items() for lead_id in _reached(firsts[block], leads)]
+        if wanted:
+            for row in session.execute(self._select().where(one_of(session, _LEAD.c.id, wanted))).mappings():
+                found.setdefault(row["id"], dict(row))
 
     # -- the batch -----------------------------------------------------------------------------------
     def write_batch(self, session: Session, items: list[Prepared]) -> BatchResult:
@@ -231,7 +264,7 @@ class LeadWriter:
         now = clock_of(session).now()
         found = self._lookup(session, items)
         states, folded = self._plan(session, items, found, result, now)
-        self._claim_keys(session, states, found, folded)
+        self._claim_keys(session, states, found, folded, {item.identity.name_domain_key for item in items})
         self._write(session, states, result, now)
         return result
 
@@ -339,7 +372,7 @@ class LeadWriter:
 
     # -- 3. identity keys ----------------------------------------------------------------------------
     def _claim_keys(self, session: Session, states: list[_State], found: dict[int, dict[str, Any]],
-                    folded: set[int]) -> None:
+                    folded: set[int], looked_up: set[str]) -> None:
         """Give each lead the identity keys of its view unless another lead holds them (unique per
         workspace): an email or LinkedIn id held by a lead that stayed apart becomes a conflict; a name key
         held by a namesake is left empty."""
@@ -351,7 +384,8 @@ class LeadWriter:
                 if row[column]:
                     owners[(column, row[column])] = lead_id
         wanted = [(s.identity or identity_of(s.view)).name_domain_key for s in states]
-        unknown = sorted({k for k in wanted if k and ("name_domain_key", k) not in owners})
+        # The holders of the rows' own name keys are in `found` already (_lookup); a merge can make others.
+        unknown = sorted({k for k in wanted if k and k not in looked_up and ("name_domain_key", k) not in owners})
         if unknown:
             for lead_id, key in session.execute(select(Lead.id, Lead.name_domain_key).where(
                     Lead.workspace_id == self.workspace_id, one_of(session, Lead.name_domain_key, unknown))):
@@ -396,7 +430,8 @@ class LeadWriter:
             for state, lead_id in zip(new, ids, strict=True):
                 state.id = lead_id
                 result.created_ids.append(lead_id)
-            self._bulk(session, "leads").run(session, [self._new_row(s, now) for s in new])
+            fixed = self._new_fixed(now)
+            self._bulk(session, "leads").run(session, [self._new_row(s, fixed) for s in new])
         changed = [values for s in states if not s.is_new and (values := self._changes(s, now))]
         if changed:
             statement = update(_LEAD).where(_LEAD.c.id == bindparam("_id")).values(
@@ -431,15 +466,19 @@ class LeadWriter:
             if state.company_id is None or key != before:
                 state.company_id = ids.get(key, state.company_id)
 
-    def _new_row(self, state: _State, now: datetime) -> dict[str, Any]:
+    def _new_row(self, state: _State, fixed: dict[str, Any]) -> dict[str, Any]:
+        """`fixed`: the columns every new lead of the batch shares (_new_fixed)."""
         values = lead_columns(state.view)
-        linkedin, email, name = state.keys
-        values.update(id=state.id, workspace_id=self.workspace_id, company_id=state.company_id,
-                      stage=LeadStage.DISCOVERED.value,
-                      linkedin_key=linkedin, email_key=email, name_domain_key=name, is_sample=False, created_at=now,
-                      linkedin_connected_at=state.connected_at, stop_reason=None, seniority=None, function=None,
-                      email_verdict=None, email_checked_at=None, updated_at=None)
+        values.update(fixed)
+        values["id"], values["company_id"], values["linkedin_connected_at"] = state.id, state.company_id, \
+            state.connected_at
+        values["linkedin_key"], values["email_key"], values["name_domain_key"] = state.keys
         return values
+
+    def _new_fixed(self, now: datetime) -> dict[str, Any]:
+        return {"workspace_id": self.workspace_id, "stage": LeadStage.DISCOVERED.value, "is_sample": False,
+                "created_at": now, "stop_reason": None, "seniority": None, "function": None, "email_verdict": None,
+                "email_checked_at": None, "updated_at": None}
 
     def _changes(self, state: _State, now: datetime) -> dict[str, Any] | None:
         """Every updatable column of a stored lead (one UPDATE statement serves the whole batch), or None

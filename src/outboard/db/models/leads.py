@@ -45,10 +45,13 @@ class Lead(IdMixin, Base):
         _unique_when_set("uq_leads_workspace_email_key", "workspace_id", "email_key"),
         _unique_when_set("uq_leads_workspace_name_domain_key", "workspace_id", "name_domain_key"),
         Index("ix_leads_workspace_stage", "workspace_id", "stage", "id"),
+        # A company's leads, and their name keys without reading the rows: an import looks for fuzzy
+        # first-name matches ("Jon" / "Jonathan") among the leads of the same company and last name.
+        Index("ix_leads_company_name_key", "company_id", "name_domain_key"),
     )
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     full_name: Mapped[str] = mapped_column(String(300))
     first_name: Mapped[str] = mapped_column(String(150), default="")
     last_name: Mapped[str] = mapped_column(String(150), default="")

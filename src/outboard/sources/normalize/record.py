@@ -11,6 +11,7 @@ str and "" means unknown. Top-level functions only, so that `normalize_many` run
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -112,7 +113,7 @@ class NormalizedLead:
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # Positional pickling, about three times faster than the default for a slots dataclass: import
         # workers send every normalised row back to the main process.
-        return NormalizedLead, tuple(getattr(self, name) for name in _LEAD_FIELDS)
+        return NormalizedLead, _lead_values(self)
 
     @property
     def linkedin_url(self) -> str:
@@ -132,6 +133,7 @@ class NormalizedLead:
 
 
 _LEAD_FIELDS = tuple(f.name for f in dataclasses.fields(NormalizedLead))
+_lead_values = operator.attrgetter(*_LEAD_FIELDS)  # every field, in order, as a tuple (in C)
 
 
 @cache

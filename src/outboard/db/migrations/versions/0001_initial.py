@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-26 22:16:58.164402
+Create Date: 2026-11-26 23:16:18.441636
 """
 
 from collections.abc import Sequence
@@ -499,7 +499,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_leads_company_id"), ["company_id"], unique=False)
+        batch_op.create_index("ix_leads_company_name_key", ["company_id", "name_domain_key"], unique=False)
         batch_op.create_index("ix_leads_workspace_stage", ["workspace_id", "stage", "id"], unique=False)
         batch_op.create_index(
             "uq_leads_workspace_email_key",
@@ -1107,7 +1107,7 @@ def downgrade() -> None:
             postgresql_where=sa.text("email_key IS NOT NULL"),
         )
         batch_op.drop_index("ix_leads_workspace_stage")
-        batch_op.drop_index(batch_op.f("ix_leads_company_id"))
+        batch_op.drop_index("ix_leads_company_name_key")
 
     op.drop_table("leads")
     with op.batch_alter_table("index_people", schema=None) as batch_op:
