@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from outboard.db.models import Enrollment, Lead, Message, SenderAccount, Sequence
+from outboard.db.models import Enrollment, Event, Lead, Message, SenderAccount, Sequence
 from outboard.db.scope import Scope
 from outboard.devservers.linkedin_api import LinkedInApiServer
 from outboard.devservers.mx import MxServer
@@ -18,8 +18,8 @@ INVITE_THEN_MESSAGE = [StepInput("linkedin_invite", 0, "always", "connect"),
                        StepInput("linkedin_message", 1, "no_reply", "thanks")]
 
 
-def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3):
-    campaign = build_campaign(rt, workspace_id, n, smtp_port, with_email=lambda i: False, steps=INVITE_THEN_MESSAGE,
+def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3, steps=INVITE_THEN_MESSAGE):
+    campaign = build_campaign(rt, workspace_id, n, smtp_port, with_email=lambda i: False, steps=steps,
                               do_launch=False)
     with rt.db.transaction() as session:
         account = add_linkedin_account(session, workspace_id, rt.secrets, name="API", profile_id="sam-api",
@@ -78,3 +78,27 @@ def test_a_rate_limit_defers_and_a_restriction_pauses_the_account(rt, workspace_
         with rt.db.sessions() as session:
             account = session.get(SenderAccount, account_id)
             assert account.status == "paused" and account.status_reason
+
+
+def test_an_invite_not_accepted_in_time_is_withdrawn_through_the_api_and_the_lead_goes_on(rt, workspace_id):
+    steps = [*INVITE_THEN_MESSAGE, StepInput("linkedin_message", 2, "no_reply", "later")]
+    with MxServer.sink() as sink, LinkedInApiServer(clock=rt.clock) as api:
+        for i in range(2):
+            api.add_profile(f"lead-number-{i}", "Lead", f"Number{i}")
+        campaign, _ = _campaign_with_api(rt, workspace_id, api, sink.port, n=2, steps=steps)
+        rt.clock.advance(timedelta(hours=2))
+        _drain(rt)
+        assert len(api.pending_invitations()) == 2
+        rt.clock.advance(timedelta(days=22))  # past the 21-day default
+        _drain(rt)
+        deletes = [r for r in api.requests if r.method == "DELETE" and r.path.startswith("/users/invite/sent/")]
+        assert len(deletes) == 2
+        assert api.pending_invitations() == []
+        with rt.db.sessions() as session:
+            enrollments = session.scalars(select(Enrollment).where(
+                Enrollment.lead_id.in_(campaign.lead_ids))).all()
+            kinds = list(session.scalars(select(Event.kind).where(Event.lead_id.in_(campaign.lead_ids))))
+        # The lead goes on: the message step that needed the connection is skipped, the next one waits
+        # for its time (and is skipped in turn, since a LinkedIn message needs a 1st-degree connection).
+        assert {e.waiting_reason for e in enrollments} <= {"invite_withdrawn", None}
+        assert kinds.count("invite_withdrawn") == 2 and kinds.count("invite_withdrawal_confirmed") == 2

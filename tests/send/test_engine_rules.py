@@ -154,3 +154,25 @@ def test_illegal_lifecycle_moves_change_nothing(rt, workspace_id, sink):
         resume_run(session, session.get(Run, campaign.run_id))
     with rt.db.sessions() as session:
         assert session.get(Run, campaign.run_id).state == "draft"
+
+
+def test_a_lead_whose_claim_fails_is_recorded_and_skipped_while_the_others_go(rt, workspace_id, sink):
+    campaign = build_campaign(rt, workspace_id, 3, sink.port, with_email=lambda i: True, steps=EMAIL_TWICE,
+                              play="cold-email-first")
+    run_days(rt, 1)
+    broken = campaign.lead_ids[0]
+    with rt.db.transaction() as session:  # a follow-up cannot thread under a first email with no subject
+        first = session.scalar(select(Message).join(Enrollment, Enrollment.id == Message.enrollment_id).where(
+            Enrollment.lead_id == broken, Message.send_state == "sent"))
+        first.subject = None
+    totals = run_days(rt, 4)  # ends: the failed claim is not taken again and again
+    assert totals["Sent"] == 2
+    with rt.db.sessions() as session:
+        states = dict(session.execute(select(Enrollment.lead_id, Enrollment.state).where(
+            Enrollment.sequence_id == campaign.sequence_id)).all())
+        failed = session.scalars(select(Event).where(Event.kind == "send_failed", Event.lead_id == broken)).all()
+        follow_up = session.scalar(select(Message.send_state).join(Enrollment).where(
+            Enrollment.lead_id == broken, Message.send_state != "sent"))
+    assert set(states.values()) == {"completed"}
+    assert len(failed) == 1 and "no subject" in failed[0].data["reason"]
+    assert follow_up == "failed"

@@ -1,7 +1,7 @@
 """`outboard worker`: runs queued jobs (Huey consumer threads) and ticks the send scheduler.
 
 Start as many as you like on machines sharing PostgreSQL (and Redis or PostgreSQL for the queue): the
-scheduler leases due steps with SKIP LOCKED, so workers never send the same step twice.
+scheduler locks due steps with SKIP LOCKED, so workers never send the same step twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from outboard.db import tallies
 from outboard.inbox.tasks import inbox_tick
 from outboard.jobs.runner import InProcessConsumer
 from outboard.runtime import Runtime, use_runtime
-from outboard.send.scheduler import TickResult, tick
+from outboard.send.scheduler import TickResult, drain
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +24,7 @@ log = logging.getLogger(__name__)
 TALLY_FOLD_SECONDS = 60.0
 
 
-def drain(rt: Runtime, batch: int = 200) -> TickResult:
-    """Tick until nothing is due now; returns the totals."""
-    total = TickResult()
-    while True:
-        result = tick(rt, batch)
-        total.add(result)
-        if not result.leased:
-            return total
+__all__ = ["drain", "run_worker"]
 
 
 def run_worker(rt: Runtime, *, interval: float = 5.0, once: bool = False, jobs: bool = True,

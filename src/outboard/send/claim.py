@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from outboard.core.lifecycle import Lifecycle
@@ -42,6 +42,7 @@ class Ticket:
     provider: str  # smtp | manual | api
     smtp_message_id: str | None = None
     payload: dict[str, Any] | None = None
+    action: str = "send"  # or "withdraw": take back the sent invite `message_id` (payload["invitation_id"])
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,36 @@ class ClaimFailure:
     error: Exception
 
 
-def lease_due(session: Session, now: datetime, limit: int) -> list[tuple[int, datetime]]:
-    """Take up to `limit` due enrollments for this worker by moving their due time to the lease's end.
-
-    One statement on the partial due-time index: it costs the same with 100 or 1,000,000 enrollments.
-    On PostgreSQL, SKIP LOCKED lets many workers lease disjoint batches without waiting on each other.
-    """
-    lease_until = now + LEASE
+def _due(session: Session, now: datetime, limit: int) -> Select[tuple[int]]:
+    """Up to `limit` due enrollments, oldest due first, on the partial due-time index: it costs the same
+    with 100 or 1,000,000 enrollments. On PostgreSQL, SKIP LOCKED lets many workers take disjoint
+    batches without waiting on each other."""
     due = (select(Enrollment.id).where(Enrollment.state == EnrollmentState.ACTIVE.value,
                                        Enrollment.next_due_at <= now)
            .order_by(Enrollment.next_due_at).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    rows = session.execute(update(Enrollment).where(Enrollment.id.in_(due.scalar_subquery()))
+    return due
+
+
+def lock_due(session: Session, now: datetime, limit: int) -> list[int]:
+    """Lock up to `limit` due enrollments for this transaction (SQLite: the write transaction's lock),
+    for `claim_batch` in the same transaction. Nothing is written: the claim moves each due time on."""
+    return list(session.scalars(_due(session, now, limit)))
+
+
+def lease_due(session: Session, now: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """Take up to `limit` due enrollments in a transaction of their own, by moving their due time to the
+    lease's end (a worker that dies gives them back after LEASE)."""
+    lease_until = now + LEASE
+    rows = session.execute(update(Enrollment).where(Enrollment.id.in_(_due(session, now, limit).scalar_subquery()))
                            .values(next_due_at=lease_until).returning(Enrollment.id, Enrollment.next_position)).all()
-    # Follow-ups before new leads: a lead already in conversation should not wait behind cold starts.
-    return [(row.id, lease_until) for row in sorted(rows, key=lambda r: (r.next_position == 1, r.id))]
+    return [(row.id, lease_until) for row in sorted(rows, key=_follow_ups_first)]
+
+
+def _follow_ups_first(row: Any) -> tuple[bool, int]:
+    """A lead already in conversation should not wait behind cold starts."""
+    return row.next_position == 1, row.id
 
 
 class _Caps:
@@ -129,38 +144,50 @@ class _Caps:
         return {"invites": invites, "messages": messages, "pending": pending}
 
 
-def claim_batch(session: Session, leased: list[tuple[int, datetime]], now: datetime,
+def claim_batch(session: Session, enrollment_ids: list[int], now: datetime,
                 build_payload: Any) -> tuple[list[Ticket], list[ClaimFailure]]:
-    """Re-check and claim leased enrollments. Each is claimed in a savepoint, so one bad lead does not
-    undo the others; what fails is returned for the caller to record."""
-    if not leased:
+    """Re-check and claim the enrollments `lock_due` locked in this same transaction, so a reply recorded
+    by the inbox either committed before (the row is read as it is now) or waits until we are done.
+
+    Every enrollment leaves with its due time moved on: a claimed step to the end of the lease (a worker
+    that dies after the commit gives it back then, to be reconciled, never re-sent), the others to when
+    they may go. The batch is claimed in one savepoint; if one bad lead breaks it, it is redone one
+    savepoint per lead, and what fails is returned for the caller to record."""
+    if not enrollment_ids:
         return [], []
-    lease_of = dict(leased)
-    # The guarded write takes the row locks first (and SQLite's write lock), so a reply recorded by the
-    # inbox either committed before (state is no longer active: not returned) or waits until we are done.
-    ours = set(session.scalars(update(Enrollment).where(
-        Enrollment.id.in_(lease_of), Enrollment.state == EnrollmentState.ACTIVE.value,
-        Enrollment.next_due_at.in_(set(lease_of.values()))).values(updated_at=now).returning(Enrollment.id)))
+    lease_until = now + LEASE
     ctx = SendContext(session)
     with session.no_autoflush:
-        enrollments = {e.id: e for e in ctx.preload(ours)}
-    todo = [e for e in (enrollments.get(i) for i, _ in leased) if e is not None and e.next_due_at == lease_of[e.id]]
+        loaded = ctx.preload(enrollment_ids)
+    todo = sorted((e for e in loaded if e.state == EnrollmentState.ACTIVE.value and e.next_due_at is not None
+                   and e.next_due_at <= now), key=_follow_ups_first)
     try:
         # Fast path: the whole batch in one savepoint, flushed once (batched writes).
         caps = _Caps(ctx, now)
         with session.begin_nested(), session.no_autoflush:
             tickets = [t for t in (_claim_one(ctx, caps, e, now, build_payload) for e in todo) if t is not None]
+            _hold_unmoved(todo, now, lease_until)
         ctx.finish()
         return tickets, []
     except Exception:  # one bad lead: redo the batch one savepoint per lead to find and skip it
         log.info("claim batch failed; retrying lead by lead", exc_info=True)
-    return _claim_one_by_one(session, todo, lease_of, now, build_payload)
+    return _claim_one_by_one(session, [e.id for e in todo], now, build_payload)
 
 
-def _claim_one_by_one(session: Session, todo: list[Enrollment], lease_of: dict[int, datetime], now: datetime,
+def _hold_unmoved(todo: list[Enrollment], now: datetime, lease_until: datetime) -> None:
+    """A still-due enrollment would be taken again at once: hold it until the lease ends."""
+    for enrollment in todo:
+        if enrollment.state == EnrollmentState.ACTIVE.value and enrollment.next_due_at is not None \
+                and enrollment.next_due_at <= now:
+            enrollment.next_due_at = lease_until
+
+
+def _claim_one_by_one(session: Session, enrollment_ids: list[int], now: datetime,
                       build_payload: Any) -> tuple[list[Ticket], list[ClaimFailure]]:
+    lease_until = now + LEASE
     ctx = SendContext(session)
-    ctx.preload(e.id for e in todo)
+    todo = ctx.preload(enrollment_ids)
+    todo.sort(key=_follow_ups_first)
     caps = _Caps(ctx, now)
     tickets: list[Ticket] = []
     failures: list[ClaimFailure] = []
@@ -168,9 +195,12 @@ def _claim_one_by_one(session: Session, todo: list[Enrollment], lease_of: dict[i
         try:
             with session.begin_nested():
                 ticket = _claim_one(ctx, caps, enrollment, now, build_payload)
-        except Exception as exc:  # recorded by the caller in its own transaction
+                _hold_unmoved([enrollment], now, lease_until)
+        except Exception as exc:  # recorded by the caller in its own transaction, once the lease is ours
             log.exception("claim of enrollment %s failed", enrollment.id)
-            failures.append(ClaimFailure(enrollment.id, lease_of[enrollment.id], exc))
+            session.execute(update(Enrollment).where(Enrollment.id == enrollment.id)
+                            .values(next_due_at=lease_until))
+            failures.append(ClaimFailure(enrollment.id, lease_until, exc))
             continue
         if ticket is not None:
             tickets.append(ticket)
@@ -208,8 +238,7 @@ def _claim_one(ctx: SendContext, caps: _Caps, enrollment: Enrollment, now: datet
     channel = Channel(step.channel)
     if enrollment.waiting_reason == "invite_pending" and channel is Channel.LINKEDIN_MESSAGE \
             and lead.linkedin_connected_at is None:
-        _withdraw_invite(ctx, enrollment, step, now)
-        return None
+        return _withdraw_invite(ctx, enrollment, step, now)
     account = account_for(ctx, enrollment, channel)
     decision = step_decision(channel, Condition(step.condition), reach_of(lead, enrollment, sequence),
                              has_account=account is not None)
@@ -234,6 +263,7 @@ def _claim_one(ctx: SendContext, caps: _Caps, enrollment: Enrollment, now: datet
         enrollment.next_due_at = next_send_time(max(later, now + timedelta(seconds=1)), schedule_of(sequence), tz)
         return None
     payload = build_payload(ctx.session, enrollment, step, message, lead, account, sequence)
+    enrollment.next_due_at = now + LEASE  # a worker that dies after the commit gives it back then
     message.send_state, message.sending_at = SendState.SENDING.value, now
     message.sender_account_id, message.attempts = account.id, message.attempts + 1
     message.smtp_message_id = payload.get("message_id")
@@ -267,14 +297,27 @@ def _suppressed(ctx: SendContext, enrollment: Enrollment, lead: Lead) -> bool:
     return True
 
 
-def _withdraw_invite(ctx: SendContext, enrollment: Enrollment, step: Step, now: datetime) -> None:
-    """The invite was not accepted in time: withdraw it (a task or the API) and go on with other steps."""
+def _withdraw_invite(ctx: SendContext, enrollment: Enrollment, step: Step, now: datetime) -> Ticket | None:
+    """The invite was not accepted in time: withdraw it and go on with the other steps. A manual task is
+    marked withdrawn; through the API provider, the withdrawal is a ticket sent after the commit."""
     enrollment.waiting_reason = "invite_withdrawn"
-    invite = ctx.session.scalar(select(LinkedinTask).join(Message, LinkedinTask.message_id == Message.id).where(
+    task = ctx.session.scalar(select(LinkedinTask).join(Message, LinkedinTask.message_id == Message.id).where(
         Message.enrollment_id == enrollment.id, LinkedinTask.kind == Channel.LINKEDIN_INVITE.value))
-    if invite is not None and invite.state in ("open", "done"):
-        invite.state = "withdrawn"
+    if task is not None and task.state in ("open", "done"):
+        task.state = "withdrawn"
     record(ctx.session, enrollment.workspace_id, "invite_withdrawn", lead_id=enrollment.lead_id,
            subject=f"sequence:{enrollment.sequence_id}")
     skip_message(ctx, enrollment, step, "invite not accepted in time")
     schedule_position(ctx, enrollment, step.position + 1, now)
+    if task is not None:
+        return None
+    invite = ctx.session.scalar(select(Message).where(
+        Message.enrollment_id == enrollment.id, Message.channel == Channel.LINKEDIN_INVITE.value,
+        Message.send_state == SendState.SENT.value, Message.provider_id.is_not(None)))
+    if invite is None or invite.sender_account_id is None:
+        return None
+    account = ctx.account(invite.sender_account_id)
+    if account.connection.get("provider") != "api":
+        return None
+    return Ticket(enrollment.workspace_id, enrollment.id, invite.id, account.id, Channel.LINKEDIN_INVITE, "api",
+                  payload={"invitation_id": invite.provider_id}, action="withdraw")

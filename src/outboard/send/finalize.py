@@ -69,6 +69,9 @@ def finalize_one(session: Session, ticket: Ticket, outcome: Outcome, now: dateti
 
 def finalize(ctx: SendContext, ticket: Ticket, outcome: Outcome, now: datetime) -> None:
     session = ctx.session
+    if ticket.action == "withdraw":
+        _withdrawn(ctx, ticket, outcome)
+        return
     enrollment = ctx.get(Enrollment, ticket.enrollment_id)
     message = ctx.get(Message, ticket.message_id)
     account = ctx.account(ticket.account_id)
@@ -117,6 +120,18 @@ def finalize(ctx: SendContext, ticket: Ticket, outcome: Outcome, now: datetime) 
         return
     assert isinstance(outcome, Failed)
     _failed(ctx, message, enrollment, outcome.reason, now)
+
+
+def _withdrawn(ctx: SendContext, ticket: Ticket, outcome: Outcome) -> None:
+    """The provider's answer to an invite withdrawal: the lead already went on with its other steps, so
+    only the timeline learns it; an invite that is gone already (accepted, expired) needs nothing more."""
+    enrollment = ctx.get(Enrollment, ticket.enrollment_id)
+    if isinstance(outcome, Sent | AddressRejected):
+        record(ctx.session, enrollment.workspace_id, "invite_withdrawal_confirmed", lead_id=enrollment.lead_id,
+               subject=f"message:{ticket.message_id}", gone_already=isinstance(outcome, AddressRejected))
+        return
+    record(ctx.session, enrollment.workspace_id, "invite_withdrawal_failed", lead_id=enrollment.lead_id,
+           subject=f"message:{ticket.message_id}", reason=getattr(outcome, "reason", type(outcome).__name__))
 
 
 def _failed(ctx: SendContext, message: Message, enrollment: Enrollment, reason: str, now: datetime) -> None:
