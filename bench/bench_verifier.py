@@ -2,14 +2,16 @@
 
     .venv/bin/python bench/bench_verifier.py [--addresses 10000] [--domains 500] [--latency 0.1]
                                              [--per-host 5] [--concurrency 1000] [--rounds 3]
-                                             [--no-docs]
+                                             [--sizes 1000,3000] [--no-docs]
 
 A child process runs the loopback servers (a dnslib DNS server and one aiosmtpd server listening on
 one 127.0.x.y address per simulated MX host, so connections are counted per host at the server);
 this process runs the verifier. Domains: 80% ordinary (half of the addresses exist), 15% catch-all,
 5% ordinary but greylisting (each first attempt gets 451 4.7.1, the verifier retries after 0.5 s).
-Every verdict is checked against the truth. The `## Email verifier` section of docs/benchmarks.md is
-replaced with the figures (created if missing).
+Every verdict is checked against the truth. The headline is the median of `--rounds` runs at `--addresses`;
+for the plot of wall time against addresses, one run more at each of `--sizes` (same domains, fewer
+addresses per domain). The defaults take 1 to 3 minutes. The `## Email verifier` section of
+docs/benchmarks.md and its plot are replaced with the figures (created if missing).
 
     .venv/bin/python -m bench.bench_verifier      (or: .venv/bin/python bench/bench_verifier.py)
 """
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as `python bench/bench_verifier.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.report import PAGE, write_section  # noqa: E402
+from bench.report import PAGE, plot, write_section  # noqa: E402
 from outboard.core.verdicts import EmailVerdict  # noqa: E402
 from outboard.devservers.dns import DnsServer, DnsZone  # noqa: E402
 from outboard.devservers.mx import DomainBehaviour, MxServer, loopback_hosts  # noqa: E402
@@ -163,25 +165,35 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=5, help="connections per MX host")
     parser.add_argument("--concurrency", type=int, default=1000, help="SMTP turns in progress overall")
     parser.add_argument("--rounds", type=int, default=3, help="report the median of this many runs")
+    parser.add_argument("--sizes", default="1000,3000", help="smaller sizes, one run each, for the plot")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # `python -m bench` passes the module name along
 
+    began = time.perf_counter()
     args.load = os.getloadavg()[0]  # how busy the shared machine was when the run started
+    sweep: dict[int, tuple[Round, float]] = {}
+    for size in sorted(int(n) for n in args.sizes.split(",") if n and int(n) != args.addresses):
+        load = os.getloadavg()[0]
+        outcome, _ = one_round(make_plan(size, args.domains), args)
+        sweep[size] = (outcome, load)
     plan = make_plan(args.addresses, args.domains)
     rounds: list[Round] = []
+    headline_load = os.getloadavg()[0]
     for _ in range(args.rounds):
         outcome, config = one_round(plan, args)
         rounds.append(outcome)
     times = sorted(r.elapsed for r in rounds)
     median = statistics.median(times)
+    args.took = time.perf_counter() - began
     print(f"median {median:.1f} s over {len(rounds)} rounds (min {times[0]:.1f}, max {times[-1]:.1f}) "
-          f"= {args.addresses / median:,.0f} addresses/s")
+          f"= {args.addresses / median:,.0f} addresses/s; everything took {args.took:.0f} s")
     if not args.no_docs:
-        write_section(SECTION, report(args, config, rounds))
+        write_section(SECTION, report(args, config, rounds, sweep, headline_load))
         print(f"updated {PAGE}")
 
 
-def report(args: argparse.Namespace, config: VerifierConfig, rounds: list[Round]) -> str:
+def report(args: argparse.Namespace, config: VerifierConfig, rounds: list[Round],
+           sweep: dict[int, tuple[Round, float]], headline_load: float) -> str:
     times = sorted(r.elapsed for r in rounds)
     median = statistics.median(times)
     last = rounds[-1]
@@ -198,8 +210,18 @@ def report(args: argparse.Namespace, config: VerifierConfig, rounds: list[Round]
         ("DNS queries (last run)", f"{last.stats['dns_queries']:,}"),
     ]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    points = {n: r.elapsed for n, (r, _) in sweep.items()} | {args.addresses: median}
+    chart = plot("verifier_wall_time", f"Email verifier wall time vs addresses ({args.domains} domains)",
+                 "addresses", "seconds", {"wall time": sorted(points.items())})
+    sweep_rows = "\n".join(
+        [f"| {n:,} | {n // args.domains} | 1 | {r.elapsed:.1f} s | {n / r.elapsed:,.0f} | {r.server_max} | {r.wrong} "
+         f"| {load:.1f} |" for n, (r, load) in sweep.items()]
+        + [f"| {args.addresses:,} | {args.addresses // args.domains} | median of {len(rounds)} | {median:.1f} s | "
+           f"{args.addresses / median:,.0f} | {max(r.server_max for r in rounds)} | {sum(r.wrong for r in rounds)} "
+           f"| {headline_load:.1f} |"])
     return f"""`.venv/bin/python -m bench.bench_verifier` (the cores were shared with other work while it ran:
-load average {args.load:.1f} at the start; the servers run in a second process on loopback).
+load average {args.load:.1f} at the start; the servers run in a second process on loopback; the whole run,
+sweep included, took {args.took / 60:.1f} min).
 
 {args.addresses:,} addresses over {args.domains} simulated domains, each with its own MX host (its own
 127.0.x.y address, so the server counts connections per host); every SMTP reply takes
@@ -213,6 +235,15 @@ a random mailbox per domain (the catch-all probe), then QUIT; never DATA. Limits
 | Figure | Value |
 |---|---|
 {table}
+
+Wall time against the number of addresses, the same {args.domains} domains and limits (fewer addresses per
+domain at the smaller sizes; one run each, the last row is the median above):
+
+| Addresses | Per domain | Runs | Wall time | Addresses/s | Max connections per host | Wrong verdicts | Load avg |
+|---|---|---|---|---|---|---|---|
+{sweep_rows}
+
+{chart}
 """
 
 
