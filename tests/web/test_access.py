@@ -188,6 +188,7 @@ ADMIN_FORMS = {
     "/settings/compliance/blocklist": {"value": "competitor.com"},
     "/settings/compliance/blocklist/{suppression_id}/remove": {},
     "/settings/compliance/footer": {"postal_address": "1 Main St", "opt_out_sentence": "Reply stop."},
+    "/settings/compliance/domain": {"primary_domain": "acme.com"},
     "/settings/senders/email": {"address": "x@acme.test", "from_name": "X", "smtp_host": "127.0.0.1"},
     "/settings/senders/linkedin": {"li_profile_id": "someone"},
     "/settings/senders/{account_id}/pause": {},
@@ -225,6 +226,8 @@ def test_a_member_cannot_change_settings_through_the_api(client, db, member):
     assert client.put("/api/usage/budget", json={"budget": 5}, headers=headers).status_code == 403
     assert client.get("/api/suppressions", headers=headers).status_code == 403
     assert client.post("/api/suppressions", json={"value": "x.com"}, headers=headers).status_code == 403
+    assert client.put("/api/compliance/primary-domain", json={"primary_domain": "x.com"},
+                      headers=headers).status_code == 403
     assert client.delete("/api/suppressions/1", headers=headers).status_code == 403
     assert client.post("/api/accounts/email", json={}, headers=headers).status_code == 403
     assert client.post("/api/accounts/linkedin", json={}, headers=headers).status_code == 403

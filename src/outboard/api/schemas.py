@@ -186,6 +186,17 @@ class SuppressionIn(BaseModel):
     note: str = Field("", max_length=300)
 
 
+class PrimaryDomainIn(BaseModel):
+    primary_domain: str | None = Field(max_length=300, description="Such as acme.com; null or empty clears it")
+
+
+class ComplianceOut(BaseModel):
+    primary_domain: str | None = Field(description="Readiness warns when a sequence sends from a mailbox on it")
+    postal_address: str
+    opt_out_sentence: str
+    footer_saved: bool = Field(description="Both parts of the email footer are set")
+
+
 class SuppressionOut(BaseModel):
     id: int
     kind: str

@@ -51,6 +51,8 @@ class ScheduleIn(BaseModel):
     end: Clock = "17:00"
     holidays: list[Annotated[str, Field(max_length=10)]] = Field(
         [], max_length=10, description="Holiday regions: DE, US, DE-BY, US-NY")
+    extra_holidays: list[Annotated[str, Field(max_length=10)]] = Field(
+        [], max_length=100, description="Company days off, no sends on them: ISO dates such as 2026-12-24")
 
 
 class SequenceIn(BaseModel):
@@ -63,6 +65,10 @@ class SequenceIn(BaseModel):
                                        description="Default: the steps of the run's play")
     schedule: ScheduleIn | None = None
     stop_on_reply: bool | None = Field(None, description="Default: as the run's play says")
+    stop_colleagues_on_reply: bool = Field(False, description="A reply also stops the sequence for the lead's "
+                                                              "colleagues (leads of the same company)")
+    allow_risky_emails: bool = Field(False, description="Email steps also go to catch_all addresses (default: "
+                                                        "only valid ones)")
 
 
 class StepOut(BaseModel):
@@ -86,6 +92,8 @@ class SequenceOut(BaseModel):
     strategy_profile_id: int
     strategy: str
     stop_on_reply: bool
+    stop_colleagues_on_reply: bool
+    allow_risky_emails: bool
     schedule: dict[str, Any]
     source_groups: list[str]
     sender_account_ids: list[int]

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import func, select
 
 from outboard.api.services.accounts import dns_checker
+from outboard.api.services.sequences import SequenceRequest, new_sequence
 from outboard.cli.context import JSON_OPTION, WORKSPACE_OPTION, cli_runtime, workspace_of
 from outboard.cli.output import console, emit_json, friendly_errors, table
 from outboard.core.errors import ValidationError
@@ -19,7 +20,7 @@ from outboard.db.scope import Scope
 from outboard.send import accounts as account_service
 from outboard.send import campaigns
 from outboard.send.in_doubt import decide, sends_in_doubt
-from outboard.send.launch import OVERRIDABLE, LaunchBlocked, enroll_leads, launch, readiness
+from outboard.send.launch import OVERRIDABLE, LaunchBlocked, launch, readiness
 from outboard.send.linkedin_tasks import mark_task, open_tasks
 from outboard.write.strategy_store import save_strategy
 
@@ -127,7 +128,20 @@ def _sequence_summary(session: Any, sequence: Sequence) -> dict[str, Any]:
                      "condition": step.condition, "intent": step.intent, "leads_waiting": at_step.get(step.position, 0),
                      "sent": sent.get(step.id, 0)})
     return {"id": sequence.id, "run": sequence.run_id, "name": sequence.name, "state": sequence.state,
-            "stop_on_reply": sequence.stop_on_reply, "enrollments": states, "steps": rows}
+            "stop_on_reply": sequence.stop_on_reply, "stop_colleagues_on_reply": sequence.stop_colleagues_on_reply,
+            "allow_risky_emails": sequence.allow_risky_emails, "schedule": sequence.schedule or {},
+            "enrollments": states, "steps": rows}
+
+
+# Service field → the option a person typed, so a refusal names what to fix.
+_SCHEDULE_OPTION = {"schedule.days": "--days", "schedule.start": "--from", "schedule.end": "--until",
+                    "schedule.window": "--from/--until", "schedule.extra_holidays": "--holiday",
+                    "schedule.holiday_regions": "--holiday-region"}
+
+
+def _named_option(exc: ValidationError, options: dict[str, str]) -> ValidationError:
+    option = options.get(exc.field)
+    return ValidationError(option, exc.reason, value=exc.value) if option else exc
 
 
 @sequences.command("create")
@@ -138,16 +152,33 @@ def sequences_create(
     group: list[int] = typer.Option(..., "--group", help="Source group id (repeat for several)."),
     account: list[int] = typer.Option([], "--account", help="Sender account id (repeat)."),
     steps_file: Path = typer.Option(None, "--steps", help="JSON/TOML list of steps (default: the play's)."),
+    days: str = typer.Option(None, "--days", help="Sending days, such as mon,tue,wed,thu,fri (the default)."),
+    start: str = typer.Option(None, "--from", help="Start of the daily window, local time (default 09:00)."),
+    end: str = typer.Option(None, "--until", help="End of the daily window, local time (default 17:00)."),
+    holiday: list[str] = typer.Option([], "--holiday", help="A company day off, YYYY-MM-DD (repeat)."),
+    holiday_region: list[str] = typer.Option([], "--holiday-region",
+                                             help="Public holidays of a region: DE, US, DE-BY, US-NY (repeat)."),
+    stop_on_reply: bool = typer.Option(None, "--stop-on-reply/--no-stop-on-reply",
+                                       help="A reply ends the lead's automation (default: as the play says)."),
+    stop_colleagues: bool = typer.Option(False, "--stop-colleagues-on-reply",
+                                         help="A reply also stops the lead's colleagues (same company) here."),
+    allow_risky: bool = typer.Option(False, "--allow-risky-emails",
+                                     help="Email steps also go to catch_all addresses (default: valid only)."),
     workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION,
 ) -> None:
-    """Create a Draft sequence and enroll the leads of its source groups."""
+    """Create a Draft sequence and enroll the leads of its source groups (eligible ones: some leads enriched)."""
     rt = cli_runtime()
     ws = workspace_of(rt, workspace)
-    steps = _steps_from(steps_file) if steps_file else None
-    with rt.db.transaction() as session:
-        sequence = campaigns.create_sequence(session, ws.id, run, name, strategy, group, account, steps=steps)
-        enrolled = enroll_leads(session, sequence)
-        summary = _sequence_summary(session, sequence)
+    schedule = {"days": days, "start": start, "end": end, "holidays": holiday_region, "extra_holidays": holiday}
+    wanted = SequenceRequest(run, name, strategy, group, account, _steps_from(steps_file) if steps_file else None,
+                             {k: v for k, v in schedule.items() if v is not None}, stop_on_reply,
+                             stop_colleagues, allow_risky)
+    try:
+        with rt.db.transaction() as session:
+            sequence, enrolled = new_sequence(session, ws.id, wanted)
+            summary = _sequence_summary(session, sequence)
+    except ValidationError as exc:
+        raise _named_option(exc, _SCHEDULE_OPTION) from None
     if as_json:
         emit_json(summary)
     else:

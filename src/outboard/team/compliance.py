@@ -1,4 +1,4 @@
-"""Settings → Compliance: the blocklist (emails and whole domains) and the email footer.
+"""Settings → Compliance: the blocklist (emails and whole domains), the email footer and the primary domain.
 
 Entries are kept hashed (see core.suppression_keys); the note defaults to a masked hint ("an***@acme.com")
 so an admin can recognise an entry without the list keeping the address.
@@ -19,6 +19,7 @@ from outboard.core.suppression_keys import (
     keys_for_address,
     mask,
     normalise,
+    normalise_domain,
 )
 from outboard.core.suppression_keys import suppression_hash as hash_of
 from outboard.db.models import Suppression, Workspace
@@ -122,3 +123,26 @@ def set_footer(session: Session, workspace_id: int, postal_address: str, opt_out
     workspace.preferences = {**(workspace.preferences or {}), "postal_address": address, "opt_out_sentence": sentence}
     record(session, workspace_id, "footer_changed", subject="workspace")
     return FooterSettings(address, sentence, True)
+
+
+def primary_domain_of(workspace: Workspace) -> str:
+    """The company's main domain, stored in workspace.preferences["primary_domain"]: readiness warns when a
+    sequence sends from a mailbox on it (send.launch). Empty when not set."""
+    return str((workspace.preferences or {}).get("primary_domain") or "")
+
+
+def set_primary_domain(session: Session, workspace_id: int, value: str | None) -> str:
+    """Set (normalised: lower case, no www., a pasted URL reduced to its host) or clear (empty) the primary
+    domain; returns what is stored."""
+    text = (value or "").strip()
+    try:
+        domain = normalise_domain(text) if text else ""
+    except InvalidSuppressionValue as exc:
+        raise ValidationError("primary_domain", str(exc)) from None
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise ValidationError("workspace", "does not exist")
+    preferences = {k: v for k, v in (workspace.preferences or {}).items() if k != "primary_domain"}
+    workspace.preferences = {**preferences, "primary_domain": domain} if domain else preferences
+    record(session, workspace_id, "primary_domain_changed", subject="workspace", domain=domain or None)
+    return domain

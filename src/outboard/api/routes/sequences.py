@@ -52,7 +52,8 @@ def sequence_out(session: Session, workspace_id: int, sequence_id: int) -> Seque
     s = d.sequence
     return SequenceOut(
         id=s.id, run_id=s.run_id, name=s.name, state=s.state, strategy_profile_id=s.strategy_profile_id,  # type: ignore[arg-type]
-        strategy=d.strategy_name, stop_on_reply=s.stop_on_reply, schedule=s.schedule or {},
+        strategy=d.strategy_name, stop_on_reply=s.stop_on_reply, stop_colleagues_on_reply=s.stop_colleagues_on_reply,
+        allow_risky_emails=s.allow_risky_emails, schedule=s.schedule or {},
         source_groups=d.group_names, sender_account_ids=[a.id for a in d.accounts], enrolled=d.total,
         enrollments=d.states, stop_reasons=d.stop_reasons, created_at=s.created_at, launched_at=s.launched_at,
         steps=[StepOut(position=r.position, channel=r.channel, delay_days=r.delay_days, day=r.day,
@@ -84,7 +85,8 @@ def create(body: SequenceIn, who: Caller = Depends(caller), rt: Runtime = Depend
     leads), and enroll their leads. Steps default to the run's play."""
     request = SequenceRequest(body.run_id, body.name, body.strategy_profile_id, list(body.source_group_ids),
                               list(body.sender_account_ids), step_inputs(body.steps) if body.steps else None,
-                              body.schedule.model_dump() if body.schedule else {}, body.stop_on_reply)
+                              body.schedule.model_dump() if body.schedule else {}, body.stop_on_reply,
+                              body.stop_colleagues_on_reply, body.allow_risky_emails)
     with rt.db.transaction() as session:
         sequence, enrolled = new_sequence(session, who.workspace_id, request)
         out = sequence_out(session, who.workspace_id, sequence.id)

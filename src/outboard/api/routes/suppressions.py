@@ -3,13 +3,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from outboard.api.auth import Caller, admin, db_session, get_runtime
+from outboard.api.auth import Caller, admin, caller, db_session, get_runtime
 from outboard.api.errors import responses
 from outboard.api.params import ObjectId
-from outboard.api.schemas import SuppressionIn, SuppressionOut
-from outboard.db.models import Suppression
+from outboard.api.schemas import ComplianceOut, PrimaryDomainIn, SuppressionIn, SuppressionOut
+from outboard.db.models import Suppression, Workspace
 from outboard.runtime import Runtime
-from outboard.team.compliance import add_to_blocklist, list_suppressions, remove_suppression
+from outboard.team.compliance import (
+    add_to_blocklist,
+    footer_of,
+    list_suppressions,
+    primary_domain_of,
+    remove_suppression,
+    set_primary_domain,
+)
 
 router = APIRouter(tags=["compliance"])
 Reason = Query(None, description="blocklist, opt_out, hard_bounce, erasure or complaint")
@@ -46,3 +53,28 @@ def delete_suppression(suppression_id: ObjectId, who: Caller = Depends(admin),
     with rt.db.transaction() as session:
         remove_suppression(session, who.workspace_id, suppression_id)
     return Response(status_code=204)
+
+
+def compliance_out(session: Session, workspace_id: int) -> ComplianceOut:
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    footer = footer_of(workspace)
+    return ComplianceOut(primary_domain=primary_domain_of(workspace) or None, postal_address=footer.postal_address,
+                         opt_out_sentence=footer.opt_out_sentence, footer_saved=footer.saved)
+
+
+@router.get("/compliance", response_model=ComplianceOut, responses=responses())
+def compliance(who: Caller = Depends(caller), session: Session = Depends(db_session)) -> ComplianceOut:
+    """The workspace's compliance settings: the primary domain and the email footer."""
+    return compliance_out(session, who.workspace_id)
+
+
+@router.put("/compliance/primary-domain", response_model=ComplianceOut, responses=responses(403, 422))
+def put_primary_domain(body: PrimaryDomainIn, who: Caller = Depends(admin),
+                       rt: Runtime = Depends(get_runtime)) -> ComplianceOut:
+    """Set the primary domain (admins only; null or empty clears it). Readiness warns (`primary_domain`) when
+    a sequence sends from a mailbox on it."""
+    with rt.db.transaction() as session:
+        set_primary_domain(session, who.workspace_id, body.primary_domain)
+        session.flush()
+        return compliance_out(session, who.workspace_id)

@@ -1,6 +1,7 @@
-"""Creating a sequence as the web app and the API both do it: the checks a form needs (a name, a schedule
-that parses, source groups with enriched leads), then send.campaigns.create_sequence and enrolling the
-leads of its source groups (Plera: creating it opens the Messaging Lab, with the leads in it)."""
+"""Creating a sequence as the web app, the API and the CLI all do it: the checks a form needs (a name, a
+schedule that parses, source groups with enriched leads), then send.campaigns.create_sequence, its reply and
+risk settings, and enrolling the leads of its source groups (Plera: creating it opens the Messaging Lab, with
+the leads in it)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from outboard.db.models import Sequence
 from outboard.send.campaigns import StepInput, create_sequence
 from outboard.send.launch import enroll_leads
 from outboard.send.queries import source_group_stats
-from outboard.send.timing import schedule_from_dict
+from outboard.send.timing import checked_schedule
 
 NAME_MAX = 200
 PURPOSE_MAX = 300
@@ -29,8 +30,10 @@ class SequenceRequest:
     source_group_ids: list[int]
     sender_account_ids: list[int] = field(default_factory=list)
     steps: list[StepInput] | None = None  # None: the run's play's steps
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)  # as given: send.timing.checked_schedule reads it
     stop_on_reply: bool | None = None  # None: as the play says
+    stop_colleagues_on_reply: bool = False  # a reply also stops the lead's colleagues (same company) here
+    allow_risky_emails: bool = False  # email steps also go to catch_all addresses
 
 
 def check_steps(steps: list[StepInput]) -> None:
@@ -63,11 +66,13 @@ def new_sequence(session: Session, workspace_id: int, request: SequenceRequest) 
         raise ValidationError("name", f"must be at most {NAME_MAX} characters")
     if request.strategy_profile_id is None:
         raise ValidationError("strategy_profile_id", "choose a strategy profile")
-    schedule_from_dict(request.schedule)  # a bad window or day list is refused here, not at the first send
+    schedule = checked_schedule(request.schedule)  # refused here, not at the first send
     if request.steps is not None:
         check_steps(request.steps)
     check_groups(session, workspace_id, request.source_group_ids)
     sequence = create_sequence(session, workspace_id, request.run_id, name, request.strategy_profile_id,
                                request.source_group_ids, request.sender_account_ids, steps=request.steps,
-                               schedule=request.schedule, stop_on_reply=request.stop_on_reply)
+                               schedule=schedule, stop_on_reply=request.stop_on_reply)
+    sequence.stop_colleagues_on_reply = request.stop_colleagues_on_reply
+    sequence.allow_risky_emails = request.allow_risky_emails
     return sequence, enroll_leads(session, sequence)

@@ -31,8 +31,8 @@ from outboard.web.templating import render
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 PAGE_SIZE = 50
 # Service field → form field, so a refusal lands beside what was typed.
-ALIASES = {"schedule.days": "days", "schedule.start": "start", "schedule.end": "end", "schedule.window": "end"}
-WEEKDAY_NUMBERS = {str(n) for n in range(7)}
+ALIASES = {"schedule.days": "days", "schedule.start": "start", "schedule.end": "end", "schedule.window": "end",
+           "schedule.extra_holidays": "extra_holidays"}
 
 
 @router.get("/sequences")
@@ -54,7 +54,8 @@ def _new_page(request: Request, session: Session, who: Viewer, run: Run, form: F
     play = run_play(run)
     form = form or FormState({"name": "", "strategy_profile_id": "", "source_groups": [], "senders": [],
                               "days": ["0", "1", "2", "3", "4"], "start": "09:00", "end": "17:00",
-                              "stop_on_reply": "on" if play.stop_on_reply else ""})
+                              "extra_holidays": "", "stop_on_reply": "on" if play.stop_on_reply else "",
+                              "stop_colleagues_on_reply": "", "allow_risky_emails": ""})
     return render(request, "sequences/new.html", {
         "run": run, "play": play, "form": form,
         "strategies": [(str(s.id), s.name) for s in strategy_profiles(session, who.workspace_id)],
@@ -76,30 +77,31 @@ def _ids(values: list[str]) -> list[int]:
 @router.post("/runs/{run_id}/sequences")
 def create(request: Request, run_id: ObjectId, name: str = Form(""), strategy_profile_id: str = Form(""),
            source_groups: list[str] = Form([]), senders: list[str] = Form([]), days: list[str] = Form([]),
-           start: str = Form(""), end: str = Form(""), stop_on_reply: str = Form(""), who: Viewer = Depends(viewer),
-           rt: Runtime = Depends(runtime_of)) -> Response:
+           start: str = Form(""), end: str = Form(""), extra_holidays: str = Form(""), stop_on_reply: str = Form(""),
+           stop_colleagues_on_reply: str = Form(""), allow_risky_emails: str = Form(""),
+           who: Viewer = Depends(viewer), rt: Runtime = Depends(runtime_of)) -> Response:
     """Create it, enroll the leads of its source groups, and open the Messaging Lab (Plera's flow)."""
     with rt.db.sessions() as session:
         Scope(session, who.workspace_id).get(Run, run_id, "run")  # another workspace's run: 404 first
     form = FormState({"name": name.strip(), "strategy_profile_id": strategy_profile_id, "source_groups": source_groups,
                       "senders": senders, "days": days, "start": start.strip(), "end": end.strip(),
-                      "stop_on_reply": stop_on_reply})
-    weekdays = sorted({int(d) for d in days if d in WEEKDAY_NUMBERS})
-    if not weekdays:
-        form.fail("days", "Choose at least one day to send on.")
+                      "extra_holidays": extra_holidays.strip()[:2000], "stop_on_reply": stop_on_reply,
+                      "stop_colleagues_on_reply": stop_colleagues_on_reply, "allow_risky_emails": allow_risky_emails})
     strategy = _ids([strategy_profile_id])
+    # The schedule as typed: send.timing.checked_schedule parses it, as for the API and the CLI.
+    schedule = {"days": days, "start": start, "end": end, "extra_holidays": form.values["extra_holidays"]}
     wanted = SequenceRequest(run_id, name, strategy[0] if strategy else None, _ids(source_groups), _ids(senders),
-                             schedule={"days": weekdays, "start": start.strip(), "end": end.strip()},
-                             stop_on_reply=bool(stop_on_reply))
-    if form.ok:
-        try:
-            with rt.db.transaction() as session:
-                sequence, enrolled = new_sequence(session, who.workspace_id, wanted)
-                sequence_id, sequence_name = sequence.id, sequence.name
-        except ValidationError as exc:
-            form.from_error(exc, fallback="name", aliases=ALIASES)
-        except OutboardError as exc:  # a completed run, a strategy profile that is not ours
-            form.fail("form", f"Not created: {exc}.")
+                             schedule=schedule, stop_on_reply=bool(stop_on_reply),
+                             stop_colleagues_on_reply=bool(stop_colleagues_on_reply),
+                             allow_risky_emails=bool(allow_risky_emails))
+    try:
+        with rt.db.transaction() as session:
+            sequence, enrolled = new_sequence(session, who.workspace_id, wanted)
+            sequence_id, sequence_name = sequence.id, sequence.name
+    except ValidationError as exc:
+        form.from_error(exc, fallback="name", aliases=ALIASES)
+    except OutboardError as exc:  # a completed run, a strategy profile that is not ours
+        form.fail("form", f"Not created: {exc}.")
     if not form.ok:
         with rt.db.sessions() as session:
             return _new_page(request, session, who, Scope(session, who.workspace_id).get(Run, run_id, "run"), form,

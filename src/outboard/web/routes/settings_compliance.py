@@ -1,4 +1,4 @@
-"""Settings → Compliance: the blocklist (hashed), opt-outs and bounces, and the email footer."""
+"""Settings → Compliance: the blocklist (hashed), opt-outs and bounces, the email footer and the primary domain."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from outboard.team.compliance import (
     find_entry,
     footer_of,
     list_suppressions,
+    primary_domain_of,
     remove_suppression,
     set_footer,
+    set_primary_domain,
 )
 from outboard.web.deps import Viewer, admin_viewer, csrf_protect, db_session, runtime_of, viewer, web_session
 from outboard.web.forms import FormState
@@ -27,7 +29,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 def _page(request: Request, session: Session, who: Viewer, *, block: FormState | None = None,
           footer: FormState | None = None, check: FormState | None = None, check_result: str | None = None,
-          status: int = 200) -> Response:
+          domain: FormState | None = None, status: int = 200) -> Response:
     workspace = session.get(Workspace, who.workspace_id)
     current = footer_of(workspace)  # type: ignore[arg-type]
     return render(request, "settings/compliance.html", {
@@ -37,6 +39,7 @@ def _page(request: Request, session: Session, who: Viewer, *, block: FormState |
         "footer_form": footer or FormState({"postal_address": current.postal_address,
                                             "opt_out_sentence": current.opt_out_sentence}),
         "footer_saved": current.saved,
+        "domain_form": domain or FormState({"primary_domain": primary_domain_of(workspace)}),  # type: ignore[arg-type]
         "check_form": check or FormState({"check": ""}),
         "check_result": check_result,
         "section": "compliance",
@@ -98,4 +101,19 @@ def footer(request: Request, postal_address: str = Form(""), opt_out_sentence: s
         with rt.db.sessions() as session:
             return _page(request, session, who, footer=form.from_error(exc, fallback="postal_address"), status=422)
     web_session(request).update(flash="Footer saved: every email will carry it.")
+    return RedirectResponse("/settings/compliance", status_code=303)
+
+
+@router.post("/settings/compliance/domain")
+def primary_domain(request: Request, primary_domain: str = Form(""), who: Viewer = Depends(admin_viewer),
+                   rt: Runtime = Depends(runtime_of)) -> Response:
+    form = FormState({"primary_domain": primary_domain.strip()[:300]})
+    try:
+        with rt.db.transaction() as session:
+            stored = set_primary_domain(session, who.workspace_id, primary_domain)
+    except ValidationError as exc:
+        with rt.db.sessions() as session:
+            return _page(request, session, who, domain=form.from_error(exc, fallback="primary_domain"), status=422)
+    web_session(request).update(flash=f"Primary domain set to {stored}: readiness warns when a sequence sends from it."
+                                if stored else "Primary domain cleared.")
     return RedirectResponse("/settings/compliance", status_code=303)
