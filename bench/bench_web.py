@@ -157,7 +157,7 @@ Median by size:
 {chart}
 
 The leads page counts leads by stage from the `(workspace_id, stage, id)` index and pages by keyset; the
-count reads the index, so it grows with the workspace (a few tenths of a microsecond per lead). A sequence
+count reads the index, so it grows with the workspace (about a tenth of a microsecond per lead). A sequence
 dashboard reads its counts from the tallies that database triggers append to on every enrollment and
 message change, so a sequence of a million leads costs the same as one of ten.
 """)
