@@ -18,8 +18,8 @@ INVITE_THEN_MESSAGE = [StepInput("linkedin_invite", 0, "always", "connect"),
                        StepInput("linkedin_message", 1, "no_reply", "thanks")]
 
 
-def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3, steps=INVITE_THEN_MESSAGE):
-    campaign = build_campaign(rt, workspace_id, n, smtp_port, with_email=lambda i: False, steps=steps,
+def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3, steps=INVITE_THEN_MESSAGE, with_email=False):
+    campaign = build_campaign(rt, workspace_id, n, smtp_port, with_email=lambda i: with_email, steps=steps,
                               do_launch=False)
     with rt.db.transaction() as session:
         account = add_linkedin_account(session, workspace_id, rt.secrets, name="API", profile_id="sam-api",
@@ -27,7 +27,8 @@ def _campaign_with_api(rt, workspace_id, api, smtp_port, n=3, steps=INVITE_THEN_
                                        account_ref=api.account_id,
                                        limits={"min_gap_seconds": 0, "gap_jitter_seconds": 0})
         sequence = Scope(session, workspace_id).get(Sequence, campaign.sequence_id)
-        set_senders(session, Scope(session, workspace_id), sequence, [account.id])
+        emails = [campaign.email_account_id] if with_email else []
+        set_senders(session, Scope(session, workspace_id), sequence, [account.id, *emails])
         account_id = account.id
     from outboard.send.launch import launch
 
@@ -102,3 +103,52 @@ def test_an_invite_not_accepted_in_time_is_withdrawn_through_the_api_and_the_lea
         # for its time (and is skipped in turn, since a LinkedIn message needs a 1st-degree connection).
         assert {e.waiting_reason for e in enrollments} <= {"invite_withdrawn", None}
         assert kinds.count("invite_withdrawn") == 2 and kinds.count("invite_withdrawal_confirmed") == 2
+
+
+def test_a_profile_the_provider_does_not_know_stops_linkedin_steps_only(rt, workspace_id):
+    from outboard.db.models import Suppression
+
+    steps = [StepInput("linkedin_invite", 0, "always", "connect"), StepInput("email", 1, "always", "intro"),
+             StepInput("linkedin_message", 1, "no_reply", "thanks"), StepInput("email", 1, "always", "bump")]
+    with MxServer.sink() as sink, LinkedInApiServer(clock=rt.clock) as api:  # no profile: every lookup is 404
+        _campaign_with_api(rt, workspace_id, api, sink.port, n=2, steps=steps, with_email=True)
+        for _ in range(24 * 7):
+            rt.clock.advance(timedelta(hours=1))
+            _drain(rt)
+        assert len(sink.messages) == 4  # both emails of both leads
+    with rt.db.sessions() as session:
+        rows = session.execute(select(Message.channel, Message.send_state, Message.last_error)
+                               .order_by(Message.id)).all()
+        assert {(c, s) for c, s, _ in rows} == {("linkedin_invite", "skipped"), ("linkedin_message", "skipped"),
+                                                ("email", "sent")}
+        assert all(e.startswith("LinkedIn profile not found") for c, _, e in rows if c != "email")
+        assert {lead.email_verdict for lead in session.scalars(select(Lead))} == {"valid"}
+        assert {lead.stop_reason for lead in session.scalars(select(Lead))} == {None}
+        assert session.scalar(select(Suppression)) is None
+        assert session.scalar(select(Event).where(Event.kind == "email_bounced")) is None
+        assert {e.state for e in session.scalars(select(Enrollment))} == {"completed"}
+
+
+def test_an_invite_note_over_the_accounts_limit_fails_alone_and_the_batch_goes_on(rt, workspace_id):
+    from outboard.send.accounts import set_limits
+
+    with MxServer.sink() as sink, LinkedInApiServer(clock=rt.clock) as api:
+        for i in range(3):
+            api.add_profile(f"lead-number-{i}", "Lead", f"Number{i}")
+        campaign, account_id = _campaign_with_api(rt, workspace_id, api, sink.port)
+        with rt.db.transaction() as session:
+            set_limits(session, session.get(SenderAccount, account_id), {"note_limit": 200})
+            enrollment = session.scalar(select(Enrollment).where(Enrollment.lead_id == campaign.lead_ids[0]))
+            invite = session.scalar(select(Message).where(Message.enrollment_id == enrollment.id,
+                                                          Message.channel == "linkedin_invite"))
+            invite.body = "A note that is far too long. " * 9  # 261 characters
+        rt.clock.advance(timedelta(hours=2))
+        _drain(rt)
+        assert len(api.pending_invitations()) == 2
+    with rt.db.sessions() as session:
+        invites = {m.enrollment_id: m for m in session.scalars(select(Message).where(
+            Message.channel == "linkedin_invite"))}
+        assert sorted(m.send_state for m in invites.values()) == ["failed", "sent", "sent"]
+        failed = invites[enrollment.id]
+        assert "261 characters" in failed.last_error and "note limit (limits.note_limit) is 200" in failed.last_error
+        assert session.scalar(select(Message).where(Message.send_state == "sending")) is None

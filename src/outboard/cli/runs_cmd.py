@@ -438,6 +438,36 @@ def accounts_set_limits(
                                                  or "nothing changed"))
 
 
+@accounts.command("set-dkim")
+@friendly_errors
+def accounts_set_dkim(
+    account_id: int, selector: str = typer.Option(..., "--selector", help="The DKIM selector, such as s1."),
+    key_file: Path = typer.Option(..., "--key-file", help="The RSA private key, PEM, unencrypted."),
+    domain: str = typer.Option(None, "--domain", help="Signing domain (default: the From address's domain)."),
+    workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION,
+) -> None:
+    """Have Outboard DKIM-sign this mailbox's emails (the key is stored encrypted and never shown again)."""
+    try:
+        pem = key_file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError("--key-file", f"cannot be read as a PEM file: {exc}") from None
+    rt = cli_runtime()
+    ws = workspace_of(rt, workspace)
+    with rt.db.transaction() as session:
+        account = Scope(session, ws.id).get(SenderAccount, account_id, "sender account")
+        try:
+            account_service.set_dkim(session, account, rt.secrets, selector=selector, private_key_pem=pem,
+                                     domain=domain, by="cli")
+        except ValidationError as exc:  # name the option the person typed
+            option = {"key": "--key-file", "selector": "--selector", "domain": "--domain"}.get(exc.field)
+            raise ValidationError(option, exc.reason, value=exc.value) if option else exc from None
+        selector, signing_domain = account.connection["dkim_selector"], account.connection["dkim_domain"]
+    if as_json:
+        emit_json({"id": account_id, "selector": selector, "domain": signing_domain})
+    else:
+        console.print(f"account {account_id}: emails are DKIM-signed as {selector}._domainkey.{signing_domain}")
+
+
 @accounts.command("pause")
 @friendly_errors
 def accounts_pause(account_id: int, reason: str = typer.Option("paused by an admin", "--reason"),

@@ -27,7 +27,7 @@ from outboard.inbox.classify import Classification, Kind
 from outboard.inbox.matcher import Located
 from outboard.inbox.webhooks_out import enqueue
 from outboard.send.email_message import InvalidToken, read_unsubscribe_token
-from outboard.send.finalize import bounce_address, check_bounce_rate
+from outboard.send.finalize import BOUNCED, bounce_address, check_bounce_rate
 from outboard.send.reactions import postpone_for_absence, record_opt_out, record_reply
 
 
@@ -129,7 +129,7 @@ def _bounce(session: Session, row: InboundMessage, result: Classification, lead:
         if located and located.our_message_id else None
     if message is not None and message.send_state == SendState.SENT.value:
         # Accepted by the relay, then returned: it was not delivered, and it counts in the bounce rate.
-        message.send_state, message.last_error = SendState.FAILED.value, f"bounced: {evidence}"[:1000]
+        message.send_state, message.last_error = SendState.FAILED.value, (BOUNCED + evidence)[:1000]
         account = session.get(SenderAccount, message.sender_account_id) if message.sender_account_id else None
         if account is not None:
             check_bounce_rate(session, account)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +20,7 @@ from outboard.secrets import SecretBox
 from outboard.send.caps import EmailCaps, LinkedInCaps
 from outboard.send.channels.email_smtp import Security, SmtpSettings
 from outboard.send.channels.linkedin_api import LinkedInApiSettings
+from outboard.send.email_message import DkimKey
 
 EMAIL_LIMIT_DEFAULTS: dict[str, Any] = {"daily_cap": 30, "ramp_up": True, "ramp_start": 20, "ramp_per_day": 2,
                                         "min_gap_seconds": 120, "gap_jitter_seconds": 60}
@@ -200,3 +204,44 @@ def pause_account(session: Session, account: SenderAccount, reason: str) -> None
 def resume_account(session: Session, account: SenderAccount) -> None:
     account.status, account.status_reason = "active", None
     record(session, account.workspace_id, "account_resumed", subject=f"account:{account.id}")
+
+
+_DKIM_SELECTOR = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*$")
+
+
+def set_dkim(session: Session, account: SenderAccount, box: SecretBox, *, selector: str, private_key_pem: str,
+             domain: str | None = None, by: str | None = None) -> None:
+    """Let Outboard DKIM-sign this mailbox's emails: the private key (PEM, RSA) is sealed in `secrets`, the
+    selector and signing domain (default: the From address's domain) go to `connection`."""
+    if account.kind != "email":
+        raise ValidationError("account", "DKIM signing is for email accounts", value=account.id)
+    selector = selector.strip()
+    if not _DKIM_SELECTOR.match(selector):
+        raise ValidationError("selector", "is not a DKIM selector such as s1 or mail2026", value=selector)
+    signing_domain = (domain or account.address.rpartition("@")[2]).strip().lower().rstrip(".")
+    if not signing_domain or "." not in signing_domain:
+        raise ValidationError("domain", "is not a domain name", value=signing_domain)
+    pem = private_key_pem.strip() + "\n"
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("key", "is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY----- or "
+                                     "-----BEGIN RSA PRIVATE KEY-----)") from exc
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 1024:
+        raise ValidationError("key", "must be an RSA key of at least 1024 bits (2048 recommended)")
+    # DKIM (dkimpy) reads the traditional RSA PEM form; store that whatever form was given.
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption()).decode()
+    account.secrets = {**account.secrets, "dkim_private_key": box.seal(pem)}
+    account.connection = {**account.connection, "dkim_selector": selector, "dkim_domain": signing_domain}
+    record(session, account.workspace_id, "account_dkim_set", subject=f"account:{account.id}",
+           selector=selector, domain=signing_domain, by=by)
+
+
+def dkim_key(account: SenderAccount, box: SecretBox) -> DkimKey | None:
+    """The account's DKIM signing key, when one was set."""
+    sealed, selector = account.secrets.get("dkim_private_key"), account.connection.get("dkim_selector")
+    if not sealed or not selector:
+        return None
+    domain = account.connection.get("dkim_domain") or account.address.rpartition("@")[2]
+    return DkimKey(domain, selector, box.open(sealed).reveal().encode())

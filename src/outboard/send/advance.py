@@ -38,23 +38,26 @@ def reach_of(lead: Lead, enrollment: Enrollment, sequence: Sequence) -> LeadReac
     )
 
 
-def account_for(ctx: SendContext, enrollment: Enrollment, channel: Channel) -> SenderAccount | None:
-    """The account this lead's steps go through on a channel: sticky once chosen (same thread, same
-    profile), else spread over the sequence's active accounts by lead id."""
+def account_for(ctx: SendContext, enrollment: Enrollment, channel: Channel) -> tuple[SenderAccount | None, bool]:
+    """The account this lead's steps go through on a channel, and whether it is paused: sticky once chosen
+    (same thread, same profile), else spread over the sequence's active accounts by lead id. When the
+    chosen account, or every account of that kind on the sequence, is paused, the step waits for it:
+    (the paused account or None, True). (None, False): the sequence has no account of that kind."""
     kind = "email" if channel is Channel.EMAIL else "linkedin"
     chosen_id = enrollment.email_account_id if kind == "email" else enrollment.linkedin_account_id
     if chosen_id:
         account = ctx.account(chosen_id)
-        return account if account.status == "active" else None
-    candidates = [a for a in ctx.accounts(enrollment.sequence_id) if a.kind == kind and a.status == "active"]
+        return account, account.status != "active"
+    of_kind = [a for a in ctx.accounts(enrollment.sequence_id) if a.kind == kind]
+    candidates = [a for a in of_kind if a.status == "active"]
     if not candidates:
-        return None
+        return None, bool(of_kind)
     account = candidates[enrollment.lead_id % len(candidates)]
     if kind == "email":
         enrollment.email_account_id = account.id
     else:
         enrollment.linkedin_account_id = account.id
-    return account
+    return account, False
 
 
 def skip_message(ctx: SendContext, enrollment: Enrollment, step: Step, reason: str) -> None:
@@ -73,8 +76,11 @@ def schedule_position(ctx: SendContext, enrollment: Enrollment, position: int, a
     reach = reach_of(lead, enrollment, sequence)
     for step in (s for s in ctx.steps(sequence.id) if s.position >= position):
         channel = Channel(step.channel)
-        account = account_for(ctx, enrollment, channel)
-        decision = step_decision(channel, Condition(step.condition), reach, has_account=account is not None)
+        if position > 1 and channel is not Channel.EMAIL and _skipped_already(ctx, enrollment, step):
+            continue  # skipped ahead of time, with its reason (the LinkedIn profile was not found)
+        account, paused = account_for(ctx, enrollment, channel)
+        decision = step_decision(channel, Condition(step.condition), reach, has_account=account is not None,
+                                 account_paused=paused)
         if decision.wait_for_acceptance:
             # The message's delay counts from the acceptance; until then wait, up to the withdrawal day.
             assert enrollment.invite_sent_at is not None and account is not None
@@ -83,9 +89,10 @@ def schedule_position(ctx: SendContext, enrollment: Enrollment, position: int, a
             enrollment.next_due_at = enrollment.invite_sent_at + withdraw_after
             enrollment.waiting_reason = "invite_pending"
             return
-        if not decision.go:
+        if not decision.go and not decision.wait_for_account:
             skip_message(ctx, enrollment, step, decision.reason)
             continue
+        # A step held for a paused account is timed as usual; the claim holds it while the account is paused.
         tz = lead_timezone(lead, account)
         jitter = jitter_offset(enrollment.lead_id, step.id, span=JITTER_SPAN)
         enrollment.next_position = step.position
@@ -93,6 +100,19 @@ def schedule_position(ctx: SendContext, enrollment: Enrollment, position: int, a
         enrollment.waiting_reason = None
         return
     finish(ctx, enrollment, lead)
+
+
+def _skipped_already(ctx: SendContext, enrollment: Enrollment, step: Step) -> bool:
+    message = ctx.message(enrollment.id, step.id)
+    return message is not None and message.send_state == SendState.SKIPPED.value
+
+
+def skip_channel(ctx: SendContext, enrollment: Enrollment, channels: tuple[Channel, ...], after: int,
+                 reason: str) -> None:
+    """Skip, with the reason, every later step of these channels (a LinkedIn profile that does not exist)."""
+    for step in ctx.steps(enrollment.sequence_id):
+        if step.position > after and Channel(step.channel) in channels:
+            skip_message(ctx, enrollment, step, reason)
 
 
 def finish(ctx: SendContext, enrollment: Enrollment, lead: Lead) -> None:

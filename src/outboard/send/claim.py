@@ -21,12 +21,13 @@ from outboard.send.accounts import email_caps, linkedin_caps
 from outboard.send.advance import account_for, reach_of, schedule_position, skip_message, stop_enrollment
 from outboard.send.caps import CapCheck, EmailUsage, LinkedInUsage, check_email, check_linkedin, day_bounds
 from outboard.send.context import SendContext
-from outboard.send.rules import step_decision
+from outboard.send.rules import ACCOUNT_PAUSED, step_decision
 from outboard.send.schedule import next_send_time
 from outboard.send.timing import lead_timezone, schedule_of
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a worker that dies with leased steps gives them back after this
+PAUSED_RECHECK = timedelta(hours=1)  # a step held for a paused account is looked at again after this
 _COUNTED = (SendState.SENDING.value, SendState.SENT.value, SendState.RECONCILE.value)
 
 
@@ -239,9 +240,15 @@ def _claim_one(ctx: SendContext, caps: _Caps, enrollment: Enrollment, now: datet
     if enrollment.waiting_reason == "invite_pending" and channel is Channel.LINKEDIN_MESSAGE \
             and lead.linkedin_connected_at is None:
         return _withdraw_invite(ctx, enrollment, step, now)
-    account = account_for(ctx, enrollment, channel)
+    account, paused = account_for(ctx, enrollment, channel)
     decision = step_decision(channel, Condition(step.condition), reach_of(lead, enrollment, sequence),
-                             has_account=account is not None)
+                             has_account=account is not None, account_paused=paused)
+    if decision.wait_for_account:
+        # Held, not skipped: it goes once the account is resumed (looked at again every hour).
+        enrollment.next_due_at, enrollment.waiting_reason = now + PAUSED_RECHECK, ACCOUNT_PAUSED
+        return None
+    if enrollment.waiting_reason == ACCOUNT_PAUSED:
+        enrollment.waiting_reason = None
     if not decision.go:
         skip_message(ctx, enrollment, step, decision.reason)
         schedule_position(ctx, enrollment, step.position + 1, now)

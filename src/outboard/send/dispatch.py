@@ -17,7 +17,7 @@ from outboard.core.sequence import Channel
 from outboard.send.channels.email_smtp import SmtpChannel, SmtpSettings
 from outboard.send.channels.linkedin_api import LinkedInApiClient, LinkedInApiError, LinkedInApiSettings
 from outboard.send.claim import Ticket
-from outboard.send.outcomes import Outcome
+from outboard.send.outcomes import Failed, Outcome
 
 SmtpSettingsFor = Callable[[int], SmtpSettings]
 LinkedInSettingsFor = Callable[[int], LinkedInApiSettings]
@@ -58,7 +58,11 @@ async def _linkedin_action(client: LinkedInApiClient, ticket: Ticket) -> Outcome
     except LinkedInApiError as error:
         return error.outcome
     if ticket.channel is Channel.LINKEDIN_INVITE:
-        return await client.send_invitation(profile.provider_id, ticket.payload["text"])
+        text, limit = ticket.payload["text"], client.settings.note_limit
+        if len(text) > limit:  # refused before any request: only this message fails, the batch goes on
+            return Failed(None, "invite_note", f"the invite note is {len(text)} characters; this LinkedIn "
+                                               f"account's note limit (limits.note_limit) is {limit}")
+        return await client.send_invitation(profile.provider_id, text)
     return await client.send_message(ticket.payload["text"], attendee_provider_id=profile.provider_id)
 
 

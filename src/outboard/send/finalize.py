@@ -15,8 +15,8 @@ from outboard.db.suppressions import suppress
 from outboard.db.timeline import record
 from outboard.db.usage import charge
 from outboard.send.accounts import pause_account
-from outboard.send.advance import schedule_position
-from outboard.send.claim import Ticket
+from outboard.send.advance import schedule_position, skip_channel
+from outboard.send.claim import PAUSED_RECHECK, Ticket
 from outboard.send.context import SendContext
 from outboard.send.outcomes import (
     AddressRejected,
@@ -28,11 +28,14 @@ from outboard.send.outcomes import (
     ReputationBlocked,
     Sent,
 )
+from outboard.send.rules import ACCOUNT_PAUSED
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BOUNCE_WINDOW = 30  # sends looked at for the bounce rate
 BOUNCE_THRESHOLD = 0.03
+PROFILE_NOT_FOUND = "LinkedIn profile not found"
+BOUNCED = "bounced: "  # how a failed message that bounced (at RCPT, or by DSN in the inbox) is marked
 
 
 def finalize_batch(session: Session, results: list[tuple[Ticket, Outcome]], now: datetime) -> None:
@@ -102,8 +105,11 @@ def finalize(ctx: SendContext, ticket: Ticket, outcome: Outcome, now: datetime) 
         record(session, enrollment.workspace_id, "send_deferred", lead_id=lead.id, subject=subject,
                reason=outcome.reason, retry_in_seconds=int(retry.total_seconds()))
         return
+    if isinstance(outcome, AddressRejected) and ticket.channel is not Channel.EMAIL:
+        _linkedin_profile_not_found(ctx, message, enrollment, outcome.reason, now)
+        return
     if isinstance(outcome, AddressRejected):
-        message.send_state, message.last_error = SendState.FAILED.value, outcome.reason[:1000]
+        message.send_state, message.last_error = SendState.FAILED.value, (BOUNCED + outcome.reason)[:1000]
         bounce_address(session, lead, f"{outcome.code} {outcome.enhanced or ''} {outcome.reason}".strip())
         schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
         check_bounce_rate(session, account)
@@ -111,7 +117,7 @@ def finalize(ctx: SendContext, ticket: Ticket, outcome: Outcome, now: datetime) 
     if isinstance(outcome, ReputationBlocked | AuthFailed):
         # The account is the problem, not the lead: hold the message and pause the account.
         message.send_state, message.last_error = SendState.SCHEDULED.value, outcome.reason[:1000]
-        enrollment.next_due_at = now + timedelta(hours=1)
+        enrollment.next_due_at, enrollment.waiting_reason = now + PAUSED_RECHECK, ACCOUNT_PAUSED
         kind = "reputation block" if isinstance(outcome, ReputationBlocked) else "authentication failed"
         pause_account(session, account, f"{kind}: {outcome.reason}"[:500])
         if isinstance(outcome, AuthFailed):
@@ -132,6 +138,19 @@ def _withdrawn(ctx: SendContext, ticket: Ticket, outcome: Outcome) -> None:
         return
     record(ctx.session, enrollment.workspace_id, "invite_withdrawal_failed", lead_id=enrollment.lead_id,
            subject=f"message:{ticket.message_id}", reason=getattr(outcome, "reason", type(outcome).__name__))
+
+
+def _linkedin_profile_not_found(ctx: SendContext, message: Message, enrollment: Enrollment, reason: str,
+                                now: datetime) -> None:
+    """The provider does not know the lead's LinkedIn profile (404): not a bounce. The lead's LinkedIn
+    steps in this sequence stop; its email, and its email steps, are untouched."""
+    message.send_state, message.last_error = SendState.SKIPPED.value, f"{PROFILE_NOT_FOUND}: {reason}"[:1000]
+    record(ctx.session, enrollment.workspace_id, "step_skipped", lead_id=enrollment.lead_id,
+           subject=f"message:{message.id}", position=enrollment.next_position, reason=PROFILE_NOT_FOUND,
+           detail=reason[:500])
+    skip_channel(ctx, enrollment, (Channel.LINKEDIN_INVITE, Channel.LINKEDIN_MESSAGE), enrollment.next_position,
+                 PROFILE_NOT_FOUND)
+    schedule_position(ctx, enrollment, enrollment.next_position + 1, now)
 
 
 def _failed(ctx: SendContext, message: Message, enrollment: Enrollment, reason: str, now: datetime) -> None:
@@ -162,13 +181,15 @@ def bounce_address(session: Session, lead: Lead, evidence: str) -> None:
 
 
 def check_bounce_rate(session: Session, account: SenderAccount) -> None:
-    """Pause the account when more than 3% of its last 30 sends bounced (a reputation emergency)."""
+    """Pause the account when more than 3% of its last 30 sends bounced (a reputation emergency). Only
+    bounces count (refused at RCPT as an unknown address, or a hard-bounce DSN read by the inbox); a
+    message that failed for another reason (a 5xx at DATA, given up after retries) is a send, not a bounce."""
     recent = select(Message.send_state, Message.last_error).where(
         Message.sender_account_id == account.id, Message.channel == Channel.EMAIL.value,
         Message.send_state.in_((SendState.SENT.value, SendState.FAILED.value))
     ).order_by(Message.sending_at.desc()).limit(BOUNCE_WINDOW).subquery()
     total = session.scalar(select(func.count()).select_from(recent)) or 0
     bounced = session.scalar(select(func.count()).select_from(recent).where(
-        recent.c.send_state == SendState.FAILED.value)) or 0
+        recent.c.send_state == SendState.FAILED.value, recent.c.last_error.like(BOUNCED + "%"))) or 0
     if total >= BOUNCE_WINDOW and bounced / total > BOUNCE_THRESHOLD:
         pause_account(session, account, f"bounce rate {bounced}/{total} over the last sends is above 3%")

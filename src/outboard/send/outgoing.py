@@ -11,16 +11,25 @@ from sqlalchemy.orm import Session
 from outboard.core.errors import OutboardError
 from outboard.core.sequence import Channel, SendState
 from outboard.db.models import Enrollment, Lead, Message, SenderAccount, Sequence, Step, StrategyProfileRow, Workspace
-from outboard.send.email_message import Footer, Thread, Unsubscribe, build_email
+from outboard.secrets import SecretBox
+from outboard.send.accounts import dkim_key
+from outboard.send.email_message import DkimKey, Footer, Thread, Unsubscribe, build_email
 from outboard.write.strategy_store import load_strategy
 
 
 class PayloadBuilder:
     """Callable handed to `claim`: needs the unsubscribe secret and the public base URL of the web app."""
 
-    def __init__(self, secret: str, public_url: str, now_fn: Any):
-        self.secret, self.public_url, self.now_fn = secret, public_url.rstrip("/"), now_fn
+    def __init__(self, secret: str, public_url: str, now_fn: Any, box: SecretBox | None = None):
+        self.secret, self.public_url, self.now_fn, self.box = secret, public_url.rstrip("/"), now_fn, box
         self._footers: dict[int, tuple[str, Footer]] = {}  # per sequence, for one tick
+        self._dkim: dict[int, DkimKey | None] = {}  # per account, for one tick
+
+    def _dkim_key(self, account: SenderAccount) -> DkimKey | None:
+        """The account's DKIM key (opened once per tick), when it has one and secrets can be opened."""
+        if account.id not in self._dkim:
+            self._dkim[account.id] = dkim_key(account, self.box) if self.box is not None else None
+        return self._dkim[account.id]
 
     def _sender_and_footer(self, session: Session, sequence: Sequence) -> tuple[str, Footer]:
         if sequence.id not in self._footers:
@@ -46,7 +55,7 @@ class PayloadBuilder:
             sender_name=account.connection.get("from_name") or sender_name,
             sender_address=account.address, to_address=lead.email, to_name=lead.full_name,
             subject=message.subject or "", body=message.body, now=self.now_fn(), footer=footer,
-            unsubscribe=unsubscribe, thread=_thread(session, enrollment, step),
+            unsubscribe=unsubscribe, thread=_thread(session, enrollment, step), dkim_key=self._dkim_key(account),
         )
         return {"message_id": email.message_id, "email": email}
 

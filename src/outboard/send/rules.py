@@ -24,14 +24,28 @@ class Decision:
     go: bool
     wait_for_acceptance: bool = False
     reason: str = ""
+    wait_for_account: bool = False  # the step applies, but the lead's account is paused: hold it
 
 
-def step_decision(channel: Channel, condition: Condition, reach: LeadReach, *, has_account: bool) -> Decision:
-    """Go, wait for an invite to be accepted, or skip with the reason (rules 5 and the conditions)."""
+ACCOUNT_PAUSED = "account_paused"  # the waiting reason of a step held for a paused account
+
+
+def step_decision(channel: Channel, condition: Condition, reach: LeadReach, *, has_account: bool,
+                  account_paused: bool = False) -> Decision:
+    """Go, wait for an invite to be accepted, wait for a paused account, or skip with the reason (rules 5
+    and the conditions). A paused account holds a step that would go; it never makes a step skip."""
+    decision = _lead_decision(channel, condition, reach, has_account=has_account or account_paused)
+    if decision.go and account_paused:
+        return Decision(False, wait_for_account=True, reason=ACCOUNT_PAUSED)
+    return decision
+
+
+def _lead_decision(channel: Channel, condition: Condition, reach: LeadReach, *, has_account: bool) -> Decision:
     if condition is Condition.NO_REPLY and reach.replied:
         return Decision(False, reason="the lead replied (step runs only without a reply)")
     if not has_account:
-        return Decision(False, reason=f"no active {'email' if channel is Channel.EMAIL else 'LinkedIn'} account")
+        kind = "email" if channel is Channel.EMAIL else "LinkedIn"
+        return Decision(False, reason=f"no {kind} account on the sequence")
     if channel is Channel.EMAIL:
         return Decision(True) if reach.email_sendable else Decision(False, reason="no verified email")
     if not reach.has_linkedin:

@@ -63,7 +63,7 @@ def claim_due(rt: Runtime, batch: int = 200) -> Claimed:
     """Lock what is due now and claim it in one transaction; claim failures are recorded after it."""
     db, now = rt.db, rt.clock.now()
     result = TickResult()
-    builder = PayloadBuilder(rt.settings.secret_key or "", rt.settings.public_url, rt.clock.now)
+    builder = PayloadBuilder(rt.settings.secret_key or "", rt.settings.public_url, rt.clock.now, rt.secrets)
     with db.transaction() as session:
         due = lock_due(session, now, batch)
         result.leased = len(due)
