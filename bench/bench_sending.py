@@ -1,9 +1,9 @@
 """Sending throughput with all bookkeeping (lock, claim with every rule re-checked, `sending` recorded,
 SMTP, result recorded, next step scheduled, usage charged), beside a bare aiosmtplib loop sending
-pre-built messages to the same sink in the same run; then PostgreSQL with 1,000,000 enrollments and 4
-worker processes.
+pre-built messages to the same sink in the same run; then PostgreSQL with 20,000, 100,000 and 1,000,000
+enrollments and 4 worker processes (the largest is the headline; all are plotted).
 
-    .venv/bin/python -m bench.bench_sending [--sqlite-sends 3000] [--rounds 3] [--pg-enrollments 1000000]
+    .venv/bin/python -m bench.bench_sending [--sqlite-sends 3000] [--rounds 3] [--pg-sizes 20000,100000,1000000]
         [--pg-due 20000] [--workers 4] [--skip-sqlite] [--skip-pg] [--no-docs]
 
 CPU seconds per email are reported for the worker(s), the SMTP sink and PostgreSQL (its live processes
@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, func, select, text
 from bench.bench_smtp import bare
 from bench.campaign_rows import add_enrollments, make_campaign
 from bench.counting_sink import counting_sink
-from bench.report import write_section
+from bench.report import plot, write_section
 from outboard.core.clock import SimulatedClock
 from outboard.db.database import Database
 from outboard.db.migrate import upgrade
@@ -47,7 +47,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 SQLITE_SENDS = 3000
 SQLITE_ROUNDS = 3
 PG_SERVER = os.environ.get("OUTBOARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_ENROLLMENTS = 1_000_000
+PG_SIZES = "20000,100000,1000000"  # enrollments per run; the largest is the headline
 PG_DUE = 20_000
 PG_WORKERS = 4
 BATCH = 200  # what `outboard worker` drains with
@@ -191,15 +191,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite-sends", type=int, default=SQLITE_SENDS, help="per round")
     parser.add_argument("--rounds", type=int, default=SQLITE_ROUNDS, help="SQLite rounds, bare and ours in each")
-    parser.add_argument("--pg-enrollments", type=int, default=PG_ENROLLMENTS)
+    parser.add_argument("--pg-sizes", default=PG_SIZES, help="enrollments per PostgreSQL run, comma-separated; "
+                        "the largest is the headline")
     parser.add_argument("--pg-due", type=int, default=PG_DUE)
     parser.add_argument("--workers", type=int, default=PG_WORKERS)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = parser.parse_args()
-    defaults = (args.sqlite_sends, args.rounds, args.pg_enrollments, args.pg_due, args.workers) == (
-        SQLITE_SENDS, SQLITE_ROUNDS, PG_ENROLLMENTS, PG_DUE, PG_WORKERS)
+    defaults = (args.sqlite_sends, args.rounds, args.pg_sizes, args.pg_due, args.workers) == (
+        SQLITE_SENDS, SQLITE_ROUNDS, PG_SIZES, PG_DUE, PG_WORKERS)
+    sizes = sorted(int(n) for n in args.pg_sizes.split(","))
     s = p = None
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
@@ -208,15 +210,20 @@ def main() -> None:
               f"{s['ratio']:.0%}; rounds {', '.join(f'{r:.0%}' for r in s['ratios'])}); CPU per email: worker "
               f"{s['worker_ms']:.2f} ms, bare loop {s['bare_ms']:.2f} ms, sink {s['sink_ms']:.2f} ms; "
               f"duplicates at the sink: {s['duplicates']}; load average {os.getloadavg()[0]:.1f}", flush=True)
-    if not args.skip_pg:
-        p = postgres_run(args.pg_enrollments, args.pg_due, args.workers)
-        print(f"PostgreSQL, {args.workers} workers: {p['rate']:,.0f} emails/s; sent {p['sent']:,}, "
-              f"recorded {p['recorded']:,}, received {p['received']:,}, duplicates {p['duplicates']} "
+    swept: dict[int, dict[str, float]] = {}
+    for size in [] if args.skip_pg else sizes:
+        p = swept[size] = postgres_run(size, min(args.pg_due, size), args.workers)
+        print(f"PostgreSQL, {size:,} enrollments, {args.workers} workers: {p['rate']:,.0f} emails/s; sent "
+              f"{p['sent']:,}, recorded {p['recorded']:,}, received {p['received']:,}, duplicates {p['duplicates']} "
               f"(per worker {p['per_worker']}); CPU per email: workers {p['worker_ms']:.2f} ms, "
               f"postgres {p['pg_ms']:.2f} ms, sink {p['sink_ms']:.2f} ms; "
               f"load average {p['loadavg'][0]:.1f} before, {p['loadavg'][1]:.1f} after", flush=True)
     if s is None or p is None or args.no_docs or not defaults:
         return
+    chart = plot("sending_postgres", f"Sending on PostgreSQL, {PG_WORKERS} workers, {PG_DUE:,} due",
+                 "enrollments", "emails per second", {"emails/s": [(n, r["rate"]) for n, r in swept.items()]})
+    sweep = "\n".join(f"| {n:,} | {min(PG_DUE, n):,} | {r['rate']:,.0f} | {r['worker_ms']:.2f} ms | "
+                       f"{r['pg_ms']:.2f} ms | {r['duplicates']} |" for n, r in swept.items())
     s_cpu = f"worker {s['worker_ms']:.2f} ms, sink {s['sink_ms']:.2f} ms"
     b_cpu = f"client {s['bare_ms']:.2f} ms"
     p_cpu = f"workers {p['worker_ms']:.2f} ms, postgres {p['pg_ms']:.2f} ms, sink {p['sink_ms']:.2f} ms"
@@ -235,9 +242,17 @@ rates of one round move together). CPU per email is measured per process.
 |---|---|---|---|
 | SQLite, one worker, {SQLITE_ROUNDS} × {SQLITE_SENDS:,} sends, all bookkeeping | {s_rate} | {s_cpu} | {s_check} |
 | bare aiosmtplib loop, pre-built messages, same sink, same run | {s['bare']:,.0f} | {b_cpu} | ours = {s_ratio} |
-| PostgreSQL, {PG_ENROLLMENTS:,} enrollments, {PG_DUE:,} due, {PG_WORKERS} workers | {p_rate} | {p_cpu} | {p_check} |
+| PostgreSQL, {max(sizes):,} enrollments, {PG_DUE:,} due, {PG_WORKERS} workers | {p_rate} | {p_cpu} | {p_check} |
 
-Loading the {PG_ENROLLMENTS:,} enrollments with INSERT … SELECT over generate_series, then VACUUM (ANALYZE)
+PostgreSQL by size ({PG_WORKERS} workers; the due ones are sent, the rest wait over the next 30 days):
+
+| Enrollments | Due | Emails/s | Worker CPU per email | PostgreSQL CPU per email | Duplicates |
+|---|---|---|---|---|---|
+{sweep}
+
+{chart}
+
+Loading the {max(sizes):,} enrollments with INSERT … SELECT over generate_series, then VACUUM (ANALYZE)
 as autovacuum would (setup, not measured), took {p['load_s']:.0f} s. Load average
 {p['loadavg'][0]:.1f} before the PostgreSQL run, {p['loadavg'][1]:.1f} after (other processes share the cores).
 
