@@ -169,7 +169,7 @@ def test_an_admin_gets_404_for_admin_objects_of_another_workspace(app, admin_cli
                  "/settings/compliance/blocklist/{suppression_id}/remove", "/settings/tokens/{token_id}/revoke",
                  "/settings/senders/{account_id}/pause", "/settings/senders/{account_id}/resume",
                  "/settings/senders/{account_id}/test", "/settings/senders/{account_id}/dns",
-                 "/settings/senders/{account_id}/limits",
+                 "/settings/senders/{account_id}/limits", "/settings/senders/{account_id}/dkim",
                  "/settings/profiles/{strategy_id}", "/settings/webhooks/{endpoint_id}/rotate",
                  "/settings/webhooks/{endpoint_id}/test", "/settings/webhooks/{endpoint_id}/remove",
                  "/settings/webhooks/linkedin/{account_id}/secret"):
@@ -196,6 +196,7 @@ ADMIN_FORMS = {
     "/settings/senders/{account_id}/test": {},
     "/settings/senders/{account_id}/dns": {},
     "/settings/senders/{account_id}/limits": {"daily_cap": "1"},
+    "/settings/senders/{account_id}/dkim": {"selector": "s1", "private_key_pem": "x"},
     "/settings/profiles": {"name": "P", "sender_name": "S"},
     "/settings/profiles/{strategy_id}": {"name": "P", "sender_name": "S"},
     "/settings/webhooks": {"url": "https://crm.test/hook", "events": "reply"},

@@ -259,6 +259,14 @@ class AccountLimitsIn(BaseModel):
     timezone: str | None = Field(None, max_length=64, description="An IANA name such as Europe/Berlin")
 
 
+class AccountDkimIn(BaseModel):
+    selector: str = Field(min_length=1, max_length=63, description="The DKIM selector, such as s1 or mail2026")
+    private_key_pem: str = Field(min_length=1, max_length=20_000,
+                                 description="The RSA private key, PEM, unencrypted (stored sealed, never returned)")
+    domain: str | None = Field(None, max_length=253,
+                               description="Signing domain (default: the domain of the account's from address)")
+
+
 class PauseIn(BaseModel):
     reason: str = Field("paused by an admin", min_length=1, max_length=300)
 

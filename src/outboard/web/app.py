@@ -35,6 +35,7 @@ from outboard.web.routes import (
     sequences,
     settings_compliance,
     settings_profiles,
+    settings_sender_dkim,
     settings_sender_limits,
     settings_senders,
     settings_team,
@@ -71,8 +72,8 @@ def create_app(rt: Runtime) -> FastAPI:
 
     for module in (auth, plays, leads, search, imports, enrichment, jobs, runs, sequences, in_doubt, steps, lab,
                    messages, tasks, inbox, analytics, settings_team, settings_tokens, settings_usage,
-                   settings_compliance, settings_senders, settings_sender_limits, settings_profiles,
-                   settings_webhooks, unsubscribe, linkedin_webhooks, api_docs):
+                   settings_compliance, settings_senders, settings_sender_limits, settings_sender_dkim,
+                   settings_profiles, settings_webhooks, unsubscribe, linkedin_webhooks, api_docs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api", api, name="api")

@@ -9,6 +9,7 @@ from outboard.api import owned
 from outboard.api.auth import Caller, admin, caller, db_session, get_runtime
 from outboard.api.errors import responses
 from outboard.api.schemas_send import (
+    AccountDkimIn,
     AccountLimitsIn,
     AccountOut,
     ConnectionTestOut,
@@ -18,6 +19,7 @@ from outboard.api.schemas_send import (
     PauseIn,
 )
 from outboard.api.services.accounts import connection_test, dns_report
+from outboard.core.errors import ValidationError
 from outboard.db.models import SenderAccount
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
@@ -26,6 +28,7 @@ from outboard.send.accounts import (
     add_linkedin_account,
     pause_account,
     resume_account,
+    set_dkim,
     set_limits,
 )
 from outboard.send.queries import sender_accounts
@@ -75,6 +78,24 @@ def change_limits(body: AccountLimitsIn, account_id: int = Depends(owned.admin_a
     with rt.db.transaction() as session:
         found = Scope(session, who.workspace_id).get(SenderAccount, account_id, "sender account")
         set_limits(session, found, dict(body.limits), timezone=body.timezone, by=f"user:{who.user_id}")
+        return account_out(found)
+
+
+@router.put("/accounts/{account_id}/dkim", response_model=AccountOut, responses=responses(403, 404, 422))
+def change_dkim(body: AccountDkimIn, account_id: int = Depends(owned.admin_account_id),
+                who: Caller = Depends(admin), rt: Runtime = Depends(get_runtime)) -> AccountOut:
+    """Have Outboard DKIM-sign an email account's emails (admins): the RSA private key is stored sealed and never
+    returned; `connection` shows `dkim_selector` and `dkim_domain`. A bad key, selector or domain is refused
+    (422, naming the field) and nothing is stored. Setting a key again replaces it."""
+    with rt.db.transaction() as session:
+        found = Scope(session, who.workspace_id).get(SenderAccount, account_id, "sender account")
+        try:
+            set_dkim(session, found, rt.secrets, selector=body.selector, private_key_pem=body.private_key_pem,
+                     domain=body.domain, by=f"user:{who.user_id}")
+        except ValidationError as exc:  # name the field of the body
+            if exc.field != "key":
+                raise
+            raise ValidationError("private_key_pem", exc.reason, value=exc.value) from None
         return account_out(found)
 
 
