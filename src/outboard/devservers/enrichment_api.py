@@ -21,9 +21,11 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from outboard.devservers.http import HttpDevServer
 
 PREFIX = "/v1"
 MAX_PAGE = 50
@@ -61,7 +63,7 @@ def _fold(text: Any) -> str:
     return " ".join("".join(c for c in plain if not unicodedata.combining(c)).split())
 
 
-class EnrichmentApiServer:
+class EnrichmentApiServer(HttpDevServer):
     def __init__(self, *, api_key: str = "dev-key"):
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
@@ -72,28 +74,11 @@ class EnrichmentApiServer:
         self._scripts: list[_Script] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="enrichment-api",
-                                        daemon=True)
+        super().__init__(_handler_for(self), "enrichment-api")
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}"
-
-    def start(self) -> EnrichmentApiServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
-    def __enter__(self) -> EnrichmentApiServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.address
 
     # The world.
 

@@ -20,13 +20,14 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from outboard.core.clock import Clock, SystemClock
+from outboard.devservers.http import HttpDevServer
 
 PREFIX = "/api/v1"
 
@@ -67,7 +68,7 @@ def _error(status: int, kind: str, detail: str = "", headers: dict[str, str] | N
                             "detail": detail}, headers)
 
 
-class LinkedInApiServer:
+class LinkedInApiServer(HttpDevServer):
     def __init__(self, *, api_key: str = "dev-key", account_id: str = "li-account-1", clock: Clock | None = None,
                  webhook_url: str | None = None, webhook_secret: str = "dev-webhook-secret"):
         self.api_key, self.account_id, self.clock = api_key, account_id, clock or SystemClock()
@@ -79,29 +80,11 @@ class LinkedInApiServer:
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._http.daemon_threads = True
-        # A short poll interval so that stop() returns at once (tests start and stop many servers).
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="linkedin-api",
-                                        daemon=True)
+        super().__init__(_handler_for(self), "linkedin-api")
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}"
-
-    def start(self) -> LinkedInApiServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
-    def __enter__(self) -> LinkedInApiServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.address
 
     # The world and the script.
 

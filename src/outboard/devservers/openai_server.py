@@ -19,8 +19,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from outboard.devservers.http import HttpDevServer
 
 _BLOCK = re.compile(r"<(task|lead_data)>\s*(\{.*?\})\s*</\1>", re.DOTALL)
 
@@ -73,7 +75,7 @@ class RecordedRequest:
         return list(self.body.get("messages", []))
 
 
-class OpenAIServer:
+class OpenAIServer(HttpDevServer):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_s: float = 0.0,
                  model: str = "outboard-dev"):
         self.model, self.latency_s = model, latency_s
@@ -82,17 +84,12 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self.in_flight = self.max_in_flight = 0  # concurrent chat calls now, and the most seen at once
         handler = type("Handler", (_Handler,), {"server_ref": self})
-        self._httpd = ThreadingHTTPServer((host, port), handler, bind_and_activate=False)
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 512  # bursts of concurrent connections from the benchmark
-        self._httpd.server_bind()
-        self._httpd.server_activate()
-        self._thread: threading.Thread | None = None
+        # A deep accept queue: bursts of concurrent connections from the benchmark.
+        super().__init__(handler, "openai-dev-server", host=host, port=port, queue=512)
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.address}/v1"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -109,24 +106,6 @@ class OpenAIServer:
             self._script.clear()
             self._requests.clear()
             self.max_in_flight = self.in_flight
-
-    def start(self) -> OpenAIServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="openai-dev-server",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> OpenAIServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _record(self, request: RecordedRequest) -> Reply:
         with self._lock:
@@ -290,12 +269,7 @@ def main() -> None:
     args = parser.parse_args()
     server = OpenAIServer(host=args.host, port=args.port, latency_s=args.latency)
     print(f"OpenAI-compatible dev server on {server.base_url} (model {server.model}); Ctrl-C to stop", flush=True)
-    try:
-        server._httpd.serve_forever(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._httpd.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from outboard.core.errors import ValidationError
+from outboard.devservers.http import HttpDevServer
 from outboard.sources.icp.filters import SearchFilters
 from outboard.sources.ranking import Matcher
 
@@ -64,7 +65,7 @@ def _read_cursor(text: str, fingerprint: str) -> int:
     return offset
 
 
-class PeopleApiServer:
+class PeopleApiServer(HttpDevServer):
     def __init__(self, records: Iterable[Mapping[str, Any]] = (), *, api_key: str = "dev-people-key",
                  today: date | None = None, host: str = "127.0.0.1", port: int = 0):
         self.api_key = api_key
@@ -73,38 +74,17 @@ class PeopleApiServer:
         self.requests: list[Recorded] = []
         self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
-        self._http = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._http.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), "people-api", host=host, port=port)
 
     @property
     def base_url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.address
 
     def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None, code: str = "",
                   message: str = "", drop: bool = False) -> None:
         """Answer the next `times` searches with this error (429: Retry-After `retry_after` seconds)."""
         with self._lock:
             self._failures.extend([_Failure(status, retry_after, code, message, drop)] * times)
-
-    def start(self) -> PeopleApiServer:
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="people-api",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> PeopleApiServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _next_failure(self) -> _Failure | None:
         with self._lock:
@@ -210,12 +190,7 @@ def main() -> None:
     server = PeopleApiServer(join_companies(generator.people(), companies), api_key=args.api_key,
                              host=args.host, port=args.port)
     print(f"people-search API on {server.base_url} (key {args.api_key}); Ctrl-C to stop", flush=True)
-    try:
-        server._http.serve_forever(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._http.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
