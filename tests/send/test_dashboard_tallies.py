@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from outboard.db import tallies
 from outboard.db.models import Enrollment, EnrollmentTally, Lead, Message, MessageTally, Sequence, Step
 from outboard.runtime import Runtime
-from outboard.send.queries import dashboard, enrollment_totals
+from outboard.send.queries import dashboard
 from tests.send.conftest import Server
 from tests.send.engine_setup import build_campaign, run_days
 
@@ -63,7 +63,7 @@ def test_tallies_follow_every_change(rt: Runtime, workspace_id: int, smtp_server
 
     with rt.db.sessions() as session:
         board = dashboard(session, workspace_id, campaign.sequence_id)
-        assert board.total == 24 == enrollment_totals(session, [campaign.sequence_id])[campaign.sequence_id]
+        assert board.total == 24 == tallies.enrollment_totals(session, [campaign.sequence_id])[campaign.sequence_id]
         assert sum(r.sent for r in board.steps) == session.scalar(
             select(func.count()).select_from(Message).where(Message.send_state == "sent"))
 
@@ -74,7 +74,7 @@ def test_tallies_follow_every_change(rt: Runtime, workspace_id: int, smtp_server
     _compact(rt)
     _assert_tallies_match(rt, campaign.sequence_id)
     with rt.db.sessions() as session:
-        assert enrollment_totals(session, [campaign.sequence_id])[campaign.sequence_id] == 23
+        assert tallies.enrollment_totals(session, [campaign.sequence_id])[campaign.sequence_id] == 23
 
     # Deleting the sequence leaves no tally behind, so a reused id starts from zero.
     with rt.db.transaction() as session:

@@ -56,6 +56,16 @@ def enrollment_counts(session: Session, sequence_id: int) -> list[tuple[int, str
     return [(position, state, reason, int(count)) for position, state, reason, count in rows if count]
 
 
+def enrollment_totals(session: Session, sequence_ids: list[int]) -> dict[int, int]:
+    """Enrolled leads per sequence, without reading the enrollments."""
+    if not sequence_ids:
+        return {}
+    t = EnrollmentTally
+    rows = session.execute(select(t.sequence_id, func.sum(t.delta)).where(t.sequence_id.in_(sequence_ids))
+                           .group_by(t.sequence_id))
+    return {sequence_id: int(total) for sequence_id, total in rows if total}
+
+
 def send_counts(session: Session, step_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Messages per send state for each step, without reading the messages."""
     counts: dict[int, dict[str, int]] = {}

@@ -20,7 +20,6 @@ from outboard.db import tallies
 from outboard.db.models import (
     Company,
     Enrollment,
-    EnrollmentTally,
     Lead,
     Message,
     Run,
@@ -63,15 +62,6 @@ def runs_with_counts(session: Session, workspace_id: int) -> list[RunRow]:
 def run_sequences(session: Session, workspace_id: int, run_id: int) -> list[Sequence]:
     return list(session.scalars(Scope(session, workspace_id).select(Sequence).where(Sequence.run_id == run_id)
                                 .order_by(Sequence.id)))
-
-
-def enrollment_totals(session: Session, sequence_ids: list[int]) -> dict[int, int]:
-    """Enrolled leads per sequence, from the dashboard tallies."""
-    if not sequence_ids:
-        return {}
-    rows = session.execute(select(EnrollmentTally.sequence_id, func.sum(EnrollmentTally.delta))
-                           .where(EnrollmentTally.sequence_id.in_(sequence_ids)).group_by(EnrollmentTally.sequence_id))
-    return {sequence_id: int(total) for sequence_id, total in rows if total}
 
 
 # -- the sequence dashboard -------------------------------------------------------------------------

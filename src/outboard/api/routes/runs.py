@@ -9,11 +9,12 @@ from outboard.api.errors import responses
 from outboard.api.schemas import RunIn, RunOut
 from outboard.api.schemas_send import ReplacePlayIn, RunDetailOut, SequenceSummaryOut
 from outboard.api.services.plays import play_for, workspace_plays
+from outboard.db import tallies
 from outboard.db.models import Run
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
 from outboard.send.campaigns import create_run, pause_run, replace_play, resume_run
-from outboard.send.queries import enrollment_totals, run_sequences
+from outboard.send.queries import run_sequences
 
 router = APIRouter(tags=["runs"])
 
@@ -44,7 +45,7 @@ def run(run_id: int = Depends(owned.run_id), who: Caller = Depends(caller),
     """A run with its sequences and how many leads each has enrolled."""
     found = Scope(session, who.workspace_id).get(Run, run_id, "run")
     sequences = run_sequences(session, who.workspace_id, run_id)
-    totals = enrollment_totals(session, [s.id for s in sequences])
+    totals = tallies.enrollment_totals(session, [s.id for s in sequences])
     return RunDetailOut(**run_out(found).model_dump(), sequences=[
         SequenceSummaryOut(id=s.id, run_id=s.run_id, name=s.name, state=s.state,  # type: ignore[arg-type]
                            enrolled=totals.get(s.id, 0)) for s in sequences])

@@ -31,12 +31,13 @@ from outboard.api.schemas_send import (
 from outboard.api.services.accounts import dns_checker
 from outboard.api.services.sequences import SequenceRequest, check_steps, new_sequence
 from outboard.core.writing import Finding
+from outboard.db import tallies
 from outboard.db.models import Run, Sequence
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
 from outboard.send.campaigns import StepInput, pause_sequence, resume_sequence, set_senders, set_steps
 from outboard.send.launch import OVERRIDABLE, LaunchBlocked, enroll_leads, launch, readiness
-from outboard.send.queries import dashboard, enrollment_totals, leads_at_step
+from outboard.send.queries import dashboard, leads_at_step
 
 router = APIRouter(tags=["sequences"])
 EnrollmentState = Literal["active", "waiting", "replied", "completed", "stopped"]
@@ -74,7 +75,7 @@ def sequences(run_id: int | None = Query(None, ge=1, le=MAX_ID), who: Caller = D
     if run_id is not None:
         query = query.where(Sequence.run_id == scope.get(Run, run_id, "run").id)
     rows = list(session.scalars(query))
-    totals = enrollment_totals(session, [s.id for s in rows])
+    totals = tallies.enrollment_totals(session, [s.id for s in rows])
     return [SequenceSummaryOut(id=s.id, run_id=s.run_id, name=s.name, state=s.state,  # type: ignore[arg-type]
                                enrolled=totals.get(s.id, 0)) for s in rows]
 

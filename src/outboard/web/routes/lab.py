@@ -13,12 +13,13 @@ from outboard.api.services.accounts import dns_checker
 from outboard.api.services.jobs import job_progress
 from outboard.core.errors import NotFound, OutboardError, ValidationError
 from outboard.core.sequence import ReviewState
+from outboard.db import tallies
 from outboard.db.models import Job, Run, Sequence
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
 from outboard.send.campaigns import sequence_accounts, sequence_steps, set_senders
 from outboard.send.launch import OVERRIDABLE, LaunchBlocked, enroll_leads, launch, readiness
-from outboard.send.queries import enrollment_totals, sender_accounts, step_rows
+from outboard.send.queries import sender_accounts, step_rows
 from outboard.web.deps import Viewer, csrf_protect, db_session, runtime_of, viewer, web_session
 from outboard.web.forms import FormState
 from outboard.web.templating import is_htmx, render
@@ -43,7 +44,7 @@ def choose(request: Request, who: Viewer = Depends(viewer), session: Session = D
     runs = {r.id: r for r in session.scalars(scope.select(Run))}
     return render(request, "lab/index.html", {"rows": rows, "run_names": {r.id: r.name for r in runs.values()},
                                               "run": runs.get(run_id or 0),
-                                              "enrolled": enrollment_totals(session, [s.id for s in rows])})
+                                              "enrolled": tallies.enrollment_totals(session, [s.id for s in rows])})
 
 
 def _state(text: str) -> str | None:

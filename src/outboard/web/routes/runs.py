@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from outboard.api.params import ObjectId
 from outboard.api.services.plays import play_for, plays_for, workspace_plays
 from outboard.core.errors import OutboardError
+from outboard.db import tallies
 from outboard.db.models import Run, SourceGroup, run_source_groups
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
 from outboard.send.campaigns import pause_run, replace_play, resume_run, run_play
-from outboard.send.queries import enrollment_totals, run_sequences, runs_with_counts
+from outboard.send.queries import run_sequences, runs_with_counts
 from outboard.web.deps import Viewer, csrf_protect, db_session, runtime_of, viewer, web_session
 from outboard.web.forms import safe_next
 from outboard.web.templating import is_htmx, render
@@ -49,7 +50,7 @@ def run_page(request: Request, run_id: ObjectId, who: Viewer = Depends(viewer),
         .where(run_source_groups.c.run_id == run.id).order_by(SourceGroup.name)))
     return render(request, "runs/detail.html", {
         "run": run, "play": run_play(run), "sequences": sequences, "groups": groups,
-        "enrolled": enrollment_totals(session, [s.id for s in sequences]),
+        "enrolled": tallies.enrollment_totals(session, [s.id for s in sequences]),
         "plays": plays_for(session, who.workspace_id) if run.state == "draft" else [],
     })
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from outboard.api.params import ObjectId
 from outboard.api.services.sequences import SequenceRequest, new_sequence
 from outboard.core.errors import OutboardError, ValidationError
+from outboard.db import tallies
 from outboard.db.models import Run, Sequence
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
@@ -17,7 +18,6 @@ from outboard.send.campaigns import pause_sequence, resume_sequence, run_play
 from outboard.send.queries import (
     ENROLLMENT_STATES,
     dashboard,
-    enrollment_totals,
     leads_at_step,
     sender_accounts,
     source_group_stats,
@@ -46,7 +46,7 @@ def sequences(request: Request, who: Viewer = Depends(viewer), session: Session 
     runs = {r.id: r for r in session.scalars(scope.select(Run))}
     return render(request, "sequences/index.html", {
         "run": run, "rows": rows, "run_names": {r.id: r.name for r in runs.values()},
-        "enrolled": enrollment_totals(session, [s.id for s in rows])})
+        "enrolled": tallies.enrollment_totals(session, [s.id for s in rows])})
 
 
 def _new_page(request: Request, session: Session, who: Viewer, run: Run, form: FormState | None = None,
