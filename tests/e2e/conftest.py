@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +49,22 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
-    from outboard.web.app import create_app
-
     path = tmp_path / "outboard.db"
     shutil.copy(sqlite_template, path)
     port = free_port()
     settings = Settings(database_url=f"sqlite:///{path}", secret_key=SecretBox.new_key(), job_backend="immediate",
                         public_url=f"http://127.0.0.1:{port}", _env_file=None)  # type: ignore[call-arg]
     db = Database.open(settings.database_url)
-    rt = Runtime(settings, db, db.clock)
+    with served(Runtime(settings, db, db.clock), port) as server:
+        yield server
+    db.close()
+
+
+@contextmanager
+def served(rt: Runtime, port: int) -> Iterator[LiveServer]:
+    """The app of `rt` served by uvicorn in a thread on `port` until the block ends."""
+    from outboard.web.app import create_app
+
     server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -64,7 +72,8 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
     while not server.started:
         assert time.monotonic() < deadline, "the web server did not start"
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", rt)
-    server.should_exit = True
-    thread.join(10)
-    db.close()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", rt)
+    finally:
+        server.should_exit = True
+        thread.join(10)

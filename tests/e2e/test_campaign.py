@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from outboard.core.clock import SimulatedClock
@@ -33,7 +31,7 @@ from outboard.sources.sample import SampleSpec, write_sample
 from outboard.team.workspaces import create_workspace
 from outboard.write.strategy_store import save_strategy, strategy_to_dict
 from tests.conftest import START
-from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS, LiveServer, chromium_path, free_port
+from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS, LiveServer, chromium_path, free_port, served
 from tests.write.sample_leads import sample_strategy
 
 pytestmark = pytest.mark.e2e
@@ -51,8 +49,6 @@ def world(tmp_path: Path) -> Iterator[DemoWorld]:
 def campaign_server(tmp_path: Path, sqlite_template: Path, world: DemoWorld) -> Iterator[LiveServer]:
     """The app on a simulated clock (a Monday morning), so the test decides when the scheduler runs; the
     email verifier asks the world's DNS and mail servers."""
-    from outboard.web.app import create_app
-
     path = tmp_path / "outboard.db"
     shutil.copy(sqlite_template, path)
     port = free_port()
@@ -65,17 +61,8 @@ def campaign_server(tmp_path: Path, sqlite_template: Path, world: DemoWorld) -> 
     clock = SimulatedClock(START + timedelta(hours=2))
     db = Database.open(settings.database_url, clock)
     rt = Runtime(settings, db, clock)
-    with use_runtime(rt):  # generation jobs run inline and find the runtime here
-        server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert time.monotonic() < deadline, "the web server did not start"
-            time.sleep(0.05)
-        yield LiveServer(f"http://127.0.0.1:{port}", rt)
-        server.should_exit = True
-        thread.join(10)
+    with use_runtime(rt), served(rt, port) as server:  # generation jobs run inline and find the runtime here
+        yield server
     db.close()
 
 
