@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from outboard.api.params import MAX_ID
 from outboard.api.schemas import RunOut
+from outboard.send.queries import EnrolledLead
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time, such as 09:00")]
@@ -151,21 +152,8 @@ class LaunchRefusedOut(BaseModel):
     findings: list[FindingOut] = Field(description="The blocking findings to fix (or override)")
 
 
-class EnrolledLeadOut(BaseModel):
-    enrollment_id: int
-    lead_id: int
-    full_name: str
-    title: str | None
-    company: str | None
-    state: str
-    next_position: int
-    next_due_at: datetime | None
-    waiting_reason: str | None
-    stop_reason: str | None
-
-
 class EnrolledPageOut(BaseModel):
-    items: list[EnrolledLeadOut]
+    items: list[EnrolledLead]  # the service's own rows, serialised as they are
     next_cursor: int | None
 
 

@@ -11,7 +11,6 @@ from outboard.api.auth import Caller, caller, db_session, get_runtime
 from outboard.api.errors import responses
 from outboard.api.params import MAX_ID, Cursor
 from outboard.api.schemas_send import (
-    EnrolledLeadOut,
     EnrolledOut,
     EnrolledPageOut,
     FindingOut,
@@ -198,4 +197,4 @@ def leads(sequence_id: int = Depends(owned.sequence_id),
     """Drill into a sequence's leads: those at a step, or in an enrollment state, in keyset pages."""
     page = leads_at_step(session, who.workspace_id, sequence_id, position=step, state=state, after=after,
                          limit=limit)
-    return EnrolledPageOut(items=[EnrolledLeadOut(**row.__dict__) for row in page.rows], next_cursor=page.next_cursor)
+    return EnrolledPageOut(items=page.rows, next_cursor=page.next_cursor)
