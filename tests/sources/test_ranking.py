@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pytest
@@ -24,37 +23,19 @@ from outboard.sources.ranking import (
     rank,
 )
 from outboard.sources.sample import SampleGenerator, SampleSpec
-
-REF = date(2026, 1, 15)
-DACH = {"DE", "AT", "CH"}
-NORDICS = {"SE", "NO", "DK", "FI", "IS"}
-EUROPE = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-          "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "GB", "CH", "NO", "IS", "LI", "UA", "RS", "BA", "ME",
-          "MK", "AL", "MD"}
-LEADERS = {"c_level", "vp", "head", "director"}
-
-Truth = Callable[[dict, dict], bool]
-
-
-def since(days: int) -> str:
-    return (REF - timedelta(days=days)).isoformat()
-
-
-def posted(p: dict, word: str, days: int | None = None) -> bool:
-    return any(word in x["text"].lower() and (days is None or x["posted_on"] >= since(days)) for x in p["posts"])
-
-
-def founder(p: dict) -> bool:
-    return re.search(r"\bfounder\b(?!')", p["title"].lower()) is not None  # not "Founder's Associate"
-
-
-def text_of(p: dict) -> str:
-    return " ".join([p["title"], p["headline"], *p["skills"], *(x["text"] for x in p["posts"])]).lower()
-
-
-def last_raise(c: dict) -> str:
-    return max((m["happened_on"] for m in c["milestones"] if m["kind"] == "funding"), default="")
-
+from tests.sources.ground_truth import (
+    DACH,
+    EUROPE,
+    LEADERS,
+    NORDICS,
+    Truth,
+    founder,
+    last_raise,
+    posted,
+    since,
+    text_of,
+)
+from tests.sources.index_fixtures import REF
 
 # Each query with the ground truth it implies, written against the generated fields (not the parser's filters).
 QUERIES: dict[str, Truth] = {

@@ -5,9 +5,6 @@ database as syntax, and a preview is metered."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,36 +22,19 @@ from outboard.sources.index.preview import preview
 from outboard.sources.index.search import build_plan, candidates, choose_order, count, load_records, rank_page
 from outboard.sources.index.stats import index_stats
 from outboard.sources.ranking import matches
+from tests.sources.ground_truth import (
+    DACH,
+    EUROPE,
+    LEADERS,
+    NORDICS,
+    Truth,
+    founder,
+    last_raise,
+    posted,
+    since,
+    text_of,
+)
 from tests.sources.index_fixtures import BACKENDS, PEOPLE, REF, IndexEnv, clean, index_env
-
-Truth = Callable[[dict, dict], bool]
-DACH = {"DE", "AT", "CH"}
-NORDICS = {"SE", "NO", "DK", "FI", "IS"}
-EUROPE = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-          "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "GB", "CH", "NO", "IS", "LI", "UA", "RS", "BA", "ME",
-          "MK", "AL", "MD"}
-LEADERS = {"c_level", "vp", "head", "director"}
-
-
-def since(days: int) -> str:
-    return (REF - timedelta(days=days)).isoformat()
-
-
-def posted(p: dict, word: str, days: int | None = None) -> bool:
-    return any(word in x["text"].lower() and (days is None or x["posted_on"] >= since(days)) for x in p["posts"])
-
-
-def founder(p: dict) -> bool:
-    return re.search(r"\bfounder\b(?!')", p["title"].lower()) is not None
-
-
-def text_of(p: dict) -> str:
-    return " ".join([p["title"], p["headline"], *p["skills"], *(x["text"] for x in p["posts"])]).lower()
-
-
-def last_raise(c: dict) -> str:
-    return max((m["happened_on"] for m in c["milestones"] if m["kind"] == "funding"), default="")
-
 
 # Plain-language queries with the ground truth each implies, written against the generated fields.
 QUERIES: dict[str, Truth] = {
