@@ -20,6 +20,8 @@ from outboard.db.database import Database
 from outboard.db.models import Company, Lead, User, Workspace
 from outboard.db.scope import Scope
 from outboard.runtime import Runtime
+from outboard.secrets import SecretBox
+from outboard.send.accounts import add_email_account, add_linkedin_account
 from outboard.team.passwords import hash_password
 from outboard.team.sessions import SessionState, start
 from outboard.team.tokens import create_token
@@ -204,3 +206,13 @@ def fill(path: str, values: dict[str, object]) -> str:
         return str(values[name])
 
     return re.sub(r"\{(\w+)\}", one, path)
+
+
+def sender_accounts(db, workspace_id: int) -> tuple[int, int]:
+    """An email and a LinkedIn sender account of the workspace; their ids."""
+    box = SecretBox(SecretBox.new_key())
+    with db.transaction() as session:
+        email = add_email_account(session, workspace_id, box, name="Sam", address="sam@get-acme.test",
+                                  from_name="Sam", smtp_host="127.0.0.1")
+        linkedin = add_linkedin_account(session, workspace_id, box, name="Sam LI", profile_id="sam-lee")
+        return email.id, linkedin.id

@@ -10,9 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from outboard.db.models import SenderAccount
-from outboard.secrets import SecretBox
-from outboard.send.accounts import add_email_account, add_linkedin_account, dkim_key
-from tests.web.conftest import api_token, bearer, csrf_token
+from outboard.send.accounts import dkim_key
+from tests.web.conftest import api_token, bearer, csrf_token, sender_accounts
 
 
 @cache
@@ -25,15 +24,6 @@ def _pem() -> str:
 def _body(pem: str) -> str:
     """The key's base64 lines, whatever the PEM form: none of them may appear in a page or an answer."""
     return "".join(line for line in pem.splitlines() if not line.startswith("-----"))
-
-
-def _accounts(db, workspace_id: int) -> tuple[int, int]:
-    box = SecretBox(SecretBox.new_key())
-    with db.transaction() as session:
-        email = add_email_account(session, workspace_id, box, name="Sam", address="sam@get-acme.test",
-                                  from_name="Sam", smtp_host="127.0.0.1")
-        linkedin = add_linkedin_account(session, workspace_id, box, name="Sam LI", profile_id="sam-lee")
-        return email.id, linkedin.id
 
 
 def _account(db, account_id: int) -> SenderAccount:
@@ -50,7 +40,7 @@ def _assert_no_key(text: str, pem: str) -> None:
 
 
 def test_an_admin_sets_a_dkim_key_from_the_page(admin_client, db, workspace_id, rt):
-    email_id, linkedin_id = _accounts(db, workspace_id)
+    email_id, linkedin_id = sender_accounts(db, workspace_id)
     listing = admin_client.get("/settings/senders").text
     assert f"/settings/senders/{email_id}/dkim" in listing and f"/settings/senders/{linkedin_id}/dkim" not in listing
     page = admin_client.get(f"/settings/senders/{email_id}/dkim").text
@@ -73,7 +63,7 @@ def test_an_admin_sets_a_dkim_key_from_the_page(admin_client, db, workspace_id, 
 
 
 def test_a_bad_key_is_shown_beside_its_field_keeps_the_rest_and_stores_nothing(admin_client, db, workspace_id):
-    email_id, _ = _accounts(db, workspace_id)
+    email_id, _ = sender_accounts(db, workspace_id)
     token = csrf_token(admin_client, "/settings/senders")
     bad = _pem().replace("MII", "XYZ", 1)
     response = admin_client.post(f"/settings/senders/{email_id}/dkim", data={
@@ -92,7 +82,7 @@ def test_a_bad_key_is_shown_beside_its_field_keeps_the_rest_and_stores_nothing(a
 
 
 def test_a_linkedin_account_has_no_dkim_form(admin_client, db, workspace_id):
-    _, linkedin_id = _accounts(db, workspace_id)
+    _, linkedin_id = sender_accounts(db, workspace_id)
     page = admin_client.get(f"/settings/senders/{linkedin_id}/dkim").text
     assert "DKIM signing is for email accounts" in page and 'name="private_key_pem"' not in page
     response = admin_client.post(f"/settings/senders/{linkedin_id}/dkim", data={
@@ -102,7 +92,7 @@ def test_a_linkedin_account_has_no_dkim_form(admin_client, db, workspace_id):
 
 
 def test_members_cannot_open_or_post_the_dkim_form(member_client, db, workspace_id):
-    email_id, _ = _accounts(db, workspace_id)
+    email_id, _ = sender_accounts(db, workspace_id)
     assert member_client.get(f"/settings/senders/{email_id}/dkim").status_code == 403
     token = csrf_token(member_client, "/settings/senders")
     response = member_client.post(f"/settings/senders/{email_id}/dkim",
@@ -112,7 +102,7 @@ def test_members_cannot_open_or_post_the_dkim_form(member_client, db, workspace_
 
 
 def test_another_workspace_account_is_not_found(admin_client, db, other_workspace):
-    their_id, _ = _accounts(db, other_workspace.workspace_id)
+    their_id, _ = sender_accounts(db, other_workspace.workspace_id)
     assert admin_client.get(f"/settings/senders/{their_id}/dkim").status_code == 404
     response = admin_client.post(f"/settings/senders/{their_id}/dkim", data={
         "selector": "s1", "private_key_pem": _pem(), "csrf_token": csrf_token(admin_client, "/settings/senders")})
@@ -122,7 +112,7 @@ def test_another_workspace_account_is_not_found(admin_client, db, other_workspac
 
 def test_the_api_sets_a_key_returns_no_secret_and_names_a_bad_field(client, db, workspace_id, admin, member,
                                                                       other_workspace, rt):
-    email_id, linkedin_id = _accounts(db, workspace_id)
+    email_id, linkedin_id = sender_accounts(db, workspace_id)
     headers = bearer(api_token(db, admin))
     response = client.put(f"/api/accounts/{email_id}/dkim", headers=headers,
                           json={"selector": "bad!", "private_key_pem": _pem()})
@@ -146,7 +136,7 @@ def test_the_api_sets_a_key_returns_no_secret_and_names_a_bad_field(client, db, 
     response = client.put(f"/api/accounts/{email_id}/dkim", headers=member_headers,
                           json={"selector": "s2", "private_key_pem": _pem()})
     assert response.status_code == 403
-    their_id, _ = _accounts(db, other_workspace.workspace_id)
+    their_id, _ = sender_accounts(db, other_workspace.workspace_id)
     response = client.put(f"/api/accounts/{their_id}/dkim", headers=headers,
                           json={"selector": "s1", "private_key_pem": _pem()})
     assert response.status_code == 404

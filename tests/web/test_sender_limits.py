@@ -4,18 +4,7 @@ bad values are refused beside their field with nothing stored, members cannot.""
 from __future__ import annotations
 
 from outboard.db.models import SenderAccount
-from outboard.secrets import SecretBox
-from outboard.send.accounts import add_email_account, add_linkedin_account
-from tests.web.conftest import api_token, bearer, csrf_token
-
-
-def _accounts(db, workspace_id: int) -> tuple[int, int]:
-    box = SecretBox(SecretBox.new_key())
-    with db.transaction() as session:
-        email = add_email_account(session, workspace_id, box, name="Sam", address="sam@get-acme.test",
-                                  from_name="Sam", smtp_host="127.0.0.1")
-        linkedin = add_linkedin_account(session, workspace_id, box, name="Sam LI", profile_id="sam-lee")
-        return email.id, linkedin.id
+from tests.web.conftest import api_token, bearer, csrf_token, sender_accounts
 
 
 def _limits(db, account_id: int) -> dict:
@@ -24,7 +13,7 @@ def _limits(db, account_id: int) -> dict:
 
 
 def test_an_admin_changes_every_linkedin_limit_from_the_page(admin_client, db, workspace_id):
-    _, linkedin_id = _accounts(db, workspace_id)
+    _, linkedin_id = sender_accounts(db, workspace_id)
     assert f"/settings/senders/{linkedin_id}/limits" in admin_client.get("/settings/senders").text
     page = admin_client.get(f"/settings/senders/{linkedin_id}/limits").text
     for name in ("pending_invites", "invite_withdraw_days", "gap_jitter_seconds", "note_limit", "timezone"):
@@ -40,7 +29,7 @@ def test_an_admin_changes_every_linkedin_limit_from_the_page(admin_client, db, w
 
 
 def test_a_bad_value_is_shown_beside_its_field_and_nothing_is_stored(admin_client, db, workspace_id):
-    email_id, _ = _accounts(db, workspace_id)
+    email_id, _ = sender_accounts(db, workspace_id)
     before = _limits(db, email_id)
     form = {"daily_cap": "40", "ramp_start": "ten", "ramp_per_day": "2", "min_gap_seconds": "60",
             "gap_jitter_seconds": "10", "timezone": "UTC", "csrf_token": csrf_token(admin_client, "/settings/senders")}
@@ -58,7 +47,7 @@ def test_a_bad_value_is_shown_beside_its_field_and_nothing_is_stored(admin_clien
 
 
 def test_members_cannot_open_or_post_the_limits_form(member_client, db, workspace_id):
-    email_id, _ = _accounts(db, workspace_id)
+    email_id, _ = sender_accounts(db, workspace_id)
     assert member_client.get(f"/settings/senders/{email_id}/limits").status_code == 403
     token = csrf_token(member_client, "/settings/senders")
     response = member_client.post(f"/settings/senders/{email_id}/limits", data={"daily_cap": "1", "csrf_token": token})
@@ -66,7 +55,7 @@ def test_members_cannot_open_or_post_the_limits_form(member_client, db, workspac
 
 
 def test_the_api_changes_limits_and_names_a_bad_one(client, db, workspace_id, admin, member):
-    email_id, linkedin_id = _accounts(db, workspace_id)
+    email_id, linkedin_id = sender_accounts(db, workspace_id)
     headers = bearer(api_token(db, admin))
     response = client.patch(f"/api/accounts/{email_id}", json={"limits": {"daily_cap": 50, "ramp_up": False},
                                                                 "timezone": "Europe/Paris"}, headers=headers)
