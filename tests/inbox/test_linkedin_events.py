@@ -4,17 +4,17 @@ webhooks are missed. They move and stop sequences exactly as email does."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from outboard.db.models import Enrollment, Event, InboundMessage, Lead, Suppression
+from outboard.devservers.http import HttpDevServer
 from outboard.devservers.linkedin_api import LinkedInApiServer
 from outboard.inbox.linkedin_events import handle_linkedin_webhook, poll_linkedin_account, set_webhook_secret
 from outboard.inbox.process import process_pending
@@ -64,12 +64,9 @@ def route(rt, workspace_id) -> Iterator[Route]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with HttpDevServer(Handler, "webhook-route") as server:
+        state.port = server.port
+        yield state
 
 
 @pytest.fixture

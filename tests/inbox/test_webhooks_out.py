@@ -5,17 +5,17 @@ MAX_ATTEMPTS."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
 
 from outboard.core.errors import ValidationError
 from outboard.db.models import Event, WebhookDelivery
+from outboard.devservers.http import HttpDevServer
 from outboard.inbox.tasks import sync_one
 from outboard.inbox.webhooks_out import (
     MAX_ATTEMPTS,
@@ -61,13 +61,9 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with HttpDevServer(Handler, "webhook-receiver") as server:
+        state.port = server.port
+        yield state
 
 
 def _replied(rt, workspace_id, sink, imap, text="Interested - can we talk on Tuesday at 10am?"):

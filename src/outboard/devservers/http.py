@@ -21,6 +21,10 @@ class HttpDevServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def port(self) -> int:
+        return self._http.server_address[1]
+
+    @property
     def address(self) -> str:
         host, port = self._http.server_address[:2]
         return f"http://{host}:{port}"
